@@ -1,0 +1,1 @@
+"""dealer-warnings: early warnings for channel sales teams."""
