@@ -1,2 +1,218 @@
-"""The pipeline's steps as plain functions: the CLI and the Prefect flows both call these."""
-# Interface fixed first so flows/ and cli.py can be written against it; bodies follow.
+"""The pipeline's steps as plain functions: the CLI and the Prefect flows both call these.
+
+load: new files -> raw / valid / quarantine, in one transaction.
+detect: marts up to the as-of month -> alerts and dealer_risk for that month, in one transaction.
+backfill_months: the same for a range of months, each month seeing only data up to itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from dealer_warnings import warehouse
+from dealer_warnings.config import Settings
+from dealer_warnings.detect import INDICATORS, detect_alerts
+from dealer_warnings.ingest.headers import HeaderMatcher
+from dealer_warnings.ingest.loader import FileOutcome, load_folder
+from dealer_warnings.rank import rank_dealers
+
+
+class InputError(ValueError):
+    """A problem with what the user asked for (folder, month), said in plain words."""
+
+
+_MONTH = re.compile(r"^(\d{4})[-/]?(\d{1,2})$")
+
+
+def parse_month(text: str) -> date:
+    """'2026-10', '2026/10' or '202610' -> date(2026, 10, 1)."""
+    match = _MONTH.match(text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise InputError(f"month '{text}' not understood (expected YYYY-MM, e.g. 2026-10)")
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def last_complete_month(today: date) -> date:
+    return date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+
+
+def months_between(first: date, last: date) -> list[date]:
+    return (
+        [d.date() for d in pl.date_range(first, last, "1mo", eager=True).to_list()]
+        if first <= last
+        else []
+    )
+
+
+@dataclass
+class LoadReport:
+    run_id: int
+    input_dir: str
+    files: list[FileOutcome] = field(default_factory=list)
+
+    def totals(self) -> dict[str, int]:
+        statuses = Counter(f.status for f in self.files)
+        return {
+            "files_loaded": statuses["loaded"],
+            "files_rejected": statuses["rejected"],
+            "files_ignored": statuses["ignored"],
+            "files_skipped": statuses["skipped"],
+            "rows_read": sum(f.rows_read for f in self.files),
+            "rows_loaded": sum(f.rows_loaded for f in self.files),
+            "rows_quarantined": sum(f.rows_quarantined for f in self.files),
+            "rows_replaced": sum(f.rows_replaced for f in self.files),
+        }
+
+    def to_dict(self) -> dict:
+        return {
+            "run_id": self.run_id,
+            "input_dir": self.input_dir,
+            "totals": self.totals(),
+            "files": [f.to_dict() for f in self.files],
+        }
+
+    def summary(self) -> str:
+        t = self.totals()
+        lines = [
+            f"Loaded {t['files_loaded']} new file(s) from {self.input_dir}: "
+            f"{t['rows_loaded']:,} rows loaded, {t['rows_quarantined']:,} quarantined, "
+            f"{t['rows_replaced']:,} earlier rows restated; {t['files_skipped']} file(s) unchanged, "
+            f"{t['files_rejected']} rejected, {t['files_ignored']} ignored."
+        ]
+        lines += [
+            f"  {f.status}: {f.file_name}: {f.message}"
+            for f in self.files
+            if f.status in ("rejected", "ignored") or f.rows_quarantined
+        ]
+        return "\n".join(lines)
+
+
+@dataclass
+class DetectReport:
+    run_id: int
+    first_month: date
+    last_month: date
+    alerts_by_indicator: dict[str, int]
+    top: list[dict]  # the last month's ranked dealers, best first
+
+    def to_dict(self) -> dict:
+        return {
+            "run_id": self.run_id,
+            "first_month": self.first_month.isoformat(),
+            "last_month": self.last_month.isoformat(),
+            "alerts_by_indicator": self.alerts_by_indicator,
+            "top": [
+                {k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()}
+                for row in self.top
+            ],
+        }
+
+    def summary(self) -> str:
+        period = f"{self.first_month:%Y-%m}" + (
+            f"..{self.last_month:%Y-%m}" if self.first_month != self.last_month else ""
+        )
+        counts = ", ".join(f"{k} {v}" for k, v in self.alerts_by_indicator.items())
+        lines = [f"Alerts for {period}: {sum(self.alerts_by_indicator.values())} ({counts})."]
+        if self.top:
+            lines.append(f"Dealers to call first, {self.last_month:%Y-%m}:")
+            lines += [
+                f"  {row['rank']:>2}. {row['dealer_id']} {row['dealer_name'] or ''} "
+                f"[{row['region']}] risk {row['risk_score']:.1f}: {row['explanation']}"
+                for row in self.top
+            ]
+        return "\n".join(lines)
+
+
+def _start_run(con: duckdb.DuckDBPyConnection, kind: str, settings: Settings, **values) -> int:
+    run_id = warehouse.next_id(con, "runs", "run_id")
+    con.execute(
+        "INSERT INTO runs (run_id, kind, input_dir, run_date, as_of) VALUES (?, ?, ?, ?, ?)",
+        [run_id, kind, values.get("input_dir"), run_date(settings), values.get("as_of")],
+    )
+    return run_id
+
+
+def run_date(settings: Settings) -> date:
+    return settings.ingest.run_date or date.today()
+
+
+def _open(db_path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:
+    con = warehouse.connect(db_path, settings.warehouse)
+    warehouse.migrate(con)
+    return con
+
+
+def load(
+    input_dir: Path,
+    db_path: Path,
+    settings: Settings,
+    on_file: Callable[[Path], None] | None = None,
+) -> LoadReport:
+    """Load every new file of `input_dir`; all or nothing."""
+    if not input_dir.is_dir():
+        raise InputError(f"input folder {input_dir} does not exist or is not a folder")
+    con = _open(db_path, settings)
+    try:
+        con.begin()
+        run_id = _start_run(con, "load", settings, input_dir=str(input_dir))
+        matcher = HeaderMatcher(settings.ingest.aliases)
+        files = load_folder(con, input_dir, run_id, run_date(settings), matcher, on_file)
+        con.commit()
+    finally:
+        con.close()
+    return LoadReport(run_id, str(input_dir), files)
+
+
+def detect(db_path: Path, as_of: date | None, settings: Settings) -> DetectReport:
+    """Alerts and ranks for one month (default: the last complete month before the run date)."""
+    month = as_of or last_complete_month(run_date(settings))
+    return backfill_months(db_path, month, month, settings)
+
+
+def backfill_months(db_path: Path, first: date, last: date, settings: Settings) -> DetectReport:
+    """Alerts and ranks for every month first..last; month M uses only data up to M."""
+    if first > last:
+        raise InputError(f"--from {first:%Y-%m} is after --to {last:%Y-%m}")
+    con = _open(db_path, settings)
+    try:
+        con.begin()
+        kind = "detect" if first == last else "backfill"
+        run_id = _start_run(con, kind, settings, as_of=last)
+        warehouse.build_marts(con, last)
+        alerts = detect_alerts(
+            con.sql("SELECT * FROM dealer_month").pl(),
+            con.sql("SELECT * FROM dealer_sku_month").pl(),
+            con.sql("SELECT dealer_id, region, tier FROM stg_dealers").pl(),
+            settings.detect,
+            first,
+            last,
+        ).with_columns(pl.lit(run_id, pl.Int64).alias("run_id"))
+        _replace_months(con, "alerts", alerts, first, last)
+        _replace_months(con, "dealer_risk", rank_dealers(alerts), first, last)
+        counts = dict.fromkeys(INDICATORS, 0) | dict(alerts.group_by("indicator").len().iter_rows())
+        top = con.sql(
+            "SELECT * FROM ranked_alerts WHERE month = ? ORDER BY rank LIMIT ?",
+            params=[last, settings.top_n],
+        ).pl()
+        con.commit()
+    finally:
+        con.close()
+    return DetectReport(run_id, first, last, counts, top.to_dicts())
+
+
+def _replace_months(
+    con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame, first: date, last: date
+) -> None:
+    """Recomputed months replace what an earlier run stored for them."""
+    con.execute(f"DELETE FROM {table} WHERE month BETWEEN ? AND ?", [first, last])
+    con.register("new_rows", rows)
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
+    con.unregister("new_rows")

@@ -1,0 +1,10 @@
+-- One row per (month, dealer_id) with at least one alert; rank 1 = the dealer to call first.
+CREATE TABLE IF NOT EXISTS dealer_risk (
+    month       DATE NOT NULL,
+    dealer_id   TEXT NOT NULL,
+    risk_score  DOUBLE NOT NULL,
+    rank        INTEGER NOT NULL,
+    alerts      INTEGER NOT NULL,  -- how many indicators fired
+    reasons     TEXT NOT NULL,     -- indicators, worst first
+    PRIMARY KEY (month, dealer_id)
+);

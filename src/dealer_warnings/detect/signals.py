@@ -1,0 +1,258 @@
+"""What every indicator shares: peer groups, the drop test and the count-spike test.
+
+All functions take and return Polars frames with one row per dealer and month (sorted by
+dealer and month, zero-filled), and look only at earlier months of the same dealer and at
+peers in the same month, so a month's verdict never depends on later data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import polars as pl
+from scipy.stats import poisson
+
+from dealer_warnings.config import BaselineSettings, DropSettings, SpikeSettings
+
+MAD_TO_SIGMA = 1.4826  # scales a median absolute deviation to a normal standard deviation
+MIN_NOISE = 0.05  # log-ratio noise floor: a 5% wobble is normal even for the steadiest dealer
+MAX_SCORE = 10.0
+ALERT_COLUMNS = {
+    "month": pl.Date,
+    "dealer_id": pl.Utf8,
+    "indicator": pl.Utf8,
+    "severity": pl.Utf8,
+    "score": pl.Float64,
+    "explanation": pl.Utf8,
+    "value": pl.Float64,
+    "expected": pl.Float64,
+    "baseline": pl.Float64,
+    "peer_change": pl.Float64,
+    "peer_group": pl.Utf8,
+}
+
+
+def with_peer_groups(frame: pl.DataFrame, min_group: int) -> pl.DataFrame:
+    """Peer group = region and tier, or the region alone where that group is too small."""
+    tier = pl.col("tier").fill_null("-")
+    size = pl.len().over("region", tier, "month")
+    return frame.with_columns(
+        pl.when(size >= min_group)
+        .then(pl.concat_str(pl.col("region"), tier, separator=" / "))
+        .otherwise(pl.col("region"))
+        .alias("peer_group")
+    )
+
+
+def with_history(frame: pl.DataFrame) -> pl.DataFrame:
+    """`history` = how many earlier months the dealer has in the frame."""
+    return frame.with_columns(pl.int_range(pl.len()).over("dealer_id").alias("history"))
+
+
+def peer_median(expr: pl.Expr) -> pl.Expr:
+    return expr.median().over("peer_group", "month")
+
+
+def with_noise(frame: pl.DataFrame, residual: str, months: int, prefix: str) -> pl.DataFrame:
+    """Robust z of a log-ratio residual against the dealer's own past residuals (MAD)."""
+    past = pl.col(residual).abs().shift(1).rolling_median(months, min_samples=3).over("dealer_id")
+    noise = (past * MAD_TO_SIGMA).clip(lower_bound=MIN_NOISE).fill_null(MIN_NOISE)
+    return frame.with_columns(
+        noise.alias(f"{prefix}_noise"), (pl.col(residual) / noise).alias(f"{prefix}_z")
+    )
+
+
+def drop_signal(frame: pl.DataFrame, value: str, settings: BaselineSettings) -> pl.DataFrame:
+    """Expected value and robust z for a monthly amount (units, money) that may fall.
+
+    baseline  = median of the dealer's last `baseline_months` months (robust to one odd month)
+    peer      = the peer group's median of (value / baseline) that month: seasonality, a
+                region-wide dip or a holiday moves everybody, so it moves the expectation
+    expected  = baseline x peer; residual = log(value / expected); z against own noise.
+    """
+    v = pl.col(value).cast(pl.Float64)
+    baseline = (
+        v.shift(1)
+        .rolling_median(settings.baseline_months, min_samples=max(2, settings.baseline_months // 2))
+        .over("dealer_id")
+    )
+    p = value
+    frame = frame.with_columns(baseline.alias(f"{p}_baseline"))
+    eligible = pl.col("history") >= settings.min_history_months
+    own_ratio = (v + 1) / (pl.col(f"{p}_baseline") + 1)
+    frame = frame.with_columns(
+        pl.when(eligible).then(own_ratio).alias(f"{p}_own_ratio"),
+    ).with_columns(peer_median(pl.col(f"{p}_own_ratio")).fill_null(1.0).alias(f"{p}_peer_ratio"))
+    expected = pl.col(f"{p}_baseline") * pl.col(f"{p}_peer_ratio")
+    frame = frame.with_columns(
+        expected.alias(f"{p}_expected"),
+        (pl.col(f"{p}_own_ratio") / pl.col(f"{p}_peer_ratio")).log().alias(f"{p}_residual"),
+    )
+    return with_noise(frame, f"{p}_residual", settings.noise_months, p)
+
+
+def robust_mean_rate(expr: pl.Expr, months: int) -> pl.Expr:
+    """Mean of the last `months` months without the largest one, so one past spike of the
+    dealer's own does not lift its normal rate."""
+    past = expr.shift(1)
+    count = past.is_not_null().cast(pl.Float64).rolling_sum(months, min_samples=1)
+    total = past.rolling_sum(months, min_samples=1)
+    largest = past.rolling_max(months, min_samples=1)
+    return pl.when(count >= 2).then((total - largest) / (count - 1))
+
+
+def spike_signal(frame: pl.DataFrame, value: str, months: int) -> pl.DataFrame:
+    """Expected count and the Poisson tail probability of seeing at least this many.
+
+    expected = the dealer's robust monthly rate x how much its peers (the rest of the group)
+    rose that month against their own rates, so a region-wide wave does not single out one.
+    Poisson keeps small numbers honest: 3 complaints against 1 is not 300 against 100.
+    """
+    v = pl.col(value).cast(pl.Float64)
+    p = value
+    frame = frame.with_columns(robust_mean_rate(v, months).over("dealer_id").alias(f"{p}_baseline"))
+    rate = pl.col(f"{p}_baseline").fill_null(0)
+    group_value = v.filter(pl.col(f"{p}_baseline").is_not_null()).sum().over("peer_group", "month")
+    others_value = group_value - pl.when(pl.col(f"{p}_baseline").is_not_null()).then(v).otherwise(0)
+    others_rate = rate.sum().over("peer_group", "month") - rate
+    peer = pl.when(others_rate > 1).then(others_value / others_rate).otherwise(1.0).clip(0.5, 3.0)
+    frame = frame.with_columns(peer.alias(f"{p}_peer_ratio")).with_columns(
+        (pl.col(f"{p}_baseline") * pl.col(f"{p}_peer_ratio"))
+        .clip(lower_bound=0.3)
+        .alias(f"{p}_expected")
+    )
+    observed = frame[value].to_numpy().astype(float)
+    expected = frame[f"{p}_expected"].fill_null(np.nan).to_numpy()
+    tail = poisson.sf(observed - 1, expected)  # P(X >= observed)
+    return frame.with_columns(pl.Series(f"{p}_p", tail).fill_nan(None))
+
+
+def score_from_z(z: pl.Expr) -> pl.Expr:
+    return (-z).clip(0, MAX_SCORE)
+
+
+def score_from_p(p: pl.Expr) -> pl.Expr:
+    return (-p.clip(lower_bound=1e-300).log10()).clip(0, MAX_SCORE)
+
+
+def month_label(expr: pl.Expr) -> pl.Expr:
+    return expr.dt.strftime("%b %Y")
+
+
+def percent(expr: pl.Expr) -> pl.Expr:
+    """A signed whole percent as text: +5%, -62%."""
+    rounded = (expr * 100).round(0).cast(pl.Int64)
+    return (
+        pl.when(rounded > 0).then(pl.lit("+")).otherwise(pl.lit("")) + rounded.cast(pl.Utf8) + "%"
+    )
+
+
+def share(expr: pl.Expr) -> pl.Expr:
+    """An unsigned whole percent as text: 62%."""
+    return (expr.abs() * 100).round(0).cast(pl.Int64).cast(pl.Utf8) + "%"
+
+
+def number(expr: pl.Expr, decimals: int = 0) -> pl.Expr:
+    return expr.round(decimals).cast(pl.Int64 if decimals == 0 else pl.Float64).cast(pl.Utf8)
+
+
+def as_alerts(frame: pl.DataFrame) -> pl.DataFrame:
+    """Keep the alert columns in the warehouse's order and types."""
+    return frame.select(pl.col(c).cast(t) for c, t in ALERT_COLUMNS.items())
+
+
+def empty_alerts() -> pl.DataFrame:
+    return pl.DataFrame(schema=ALERT_COLUMNS)
+
+
+def drop_alerts(
+    frame: pl.DataFrame,
+    value: str,
+    indicator: str,
+    settings: DropSettings,
+    baseline: BaselineSettings,
+    describe: Callable[[pl.Expr], pl.Expr],
+) -> pl.DataFrame:
+    """Alerts where `value` fell far below its peer-adjusted baseline, beyond the dealer's noise.
+
+    `describe` turns the month's value into the start of the sentence ("Ordered 120 units").
+    """
+    f = drop_signal(frame, value, baseline)
+    p = value
+    change = pl.col(value) / pl.col(f"{p}_expected") - 1
+    fired = f.with_columns(change.alias("change")).filter(
+        (pl.col("history") >= baseline.min_history_months)
+        & (pl.col(f"{p}_baseline") >= settings.min_baseline)
+        & (pl.col("change") <= -settings.min_drop)
+        & (pl.col(f"{p}_z") <= -settings.z_warning)
+    )
+    peer_change = pl.col(f"{p}_peer_ratio") - 1
+    return as_alerts(
+        fired.with_columns(
+            pl.lit(indicator).alias("indicator"),
+            pl.when(pl.col("change") <= -settings.critical_drop)
+            .then(pl.lit("critical"))
+            .otherwise(pl.lit("warning"))
+            .alias("severity"),
+            score_from_z(pl.col(f"{p}_z")).alias("score"),
+            pl.format(
+                "{} in {}, {} below the expected {} (own {}-month median {}); "
+                "peers in {} moved {} that month.",
+                describe(pl.col(value)),
+                month_label(pl.col("month")),
+                share(pl.col("change")),
+                number(pl.col(f"{p}_expected")),
+                pl.lit(baseline.baseline_months),
+                number(pl.col(f"{p}_baseline")),
+                pl.col("peer_group"),
+                percent(peer_change),
+            ).alias("explanation"),
+            pl.col(value).alias("value"),
+            pl.col(f"{p}_expected").alias("expected"),
+            pl.col(f"{p}_baseline").alias("baseline"),
+            peer_change.alias("peer_change"),
+        )
+    )
+
+
+def spike_alerts(
+    frame: pl.DataFrame, value: str, indicator: str, settings: SpikeSettings, noun: str
+) -> pl.DataFrame:
+    """Alerts where a monthly count is improbably high for this dealer, given its peers."""
+    f = spike_signal(frame, value, settings.baseline_months)
+    p = value
+    ratio = pl.col(value) / pl.col(f"{p}_expected")
+    fired = f.filter(
+        (pl.col("history") >= settings.baseline_months // 2)
+        & (pl.col(value) >= settings.min_count)
+        & (ratio >= settings.min_ratio)
+        & (pl.col(f"{p}_p") <= settings.p_warning)
+    )
+    peer_change = pl.col(f"{p}_peer_ratio") - 1
+    return as_alerts(
+        fired.with_columns(
+            pl.lit(indicator).alias("indicator"),
+            pl.when(pl.col(f"{p}_p") <= settings.p_critical)
+            .then(pl.lit("critical"))
+            .otherwise(pl.lit("warning"))
+            .alias("severity"),
+            score_from_p(pl.col(f"{p}_p")).alias("score"),
+            pl.format(
+                "{} {} in {} against {} expected ({} times its usual {} a month); "
+                "peers in {} moved {} that month.",
+                number(pl.col(value)),
+                pl.lit(noun),
+                month_label(pl.col("month")),
+                number(pl.col(f"{p}_expected"), 1),
+                number(ratio, 1),
+                number(pl.col(f"{p}_baseline"), 1),
+                pl.col("peer_group"),
+                percent(peer_change),
+            ).alias("explanation"),
+            pl.col(value).alias("value"),
+            pl.col(f"{p}_expected").alias("expected"),
+            pl.col(f"{p}_baseline").alias("baseline"),
+            peer_change.alias("peer_change"),
+        )
+    )

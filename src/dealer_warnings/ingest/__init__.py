@@ -1,0 +1,1 @@
+"""Reading input files into the warehouse: readers, header aliases, parsing, quarantine."""
