@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from rich.table import Table
 
 from dealer_warnings import pipeline, warehouse
 from dealer_warnings.config import Settings, load_settings
+from dealer_warnings.detect import INDICATORS
 from dealer_warnings.pipeline import DetectReport, InputError, LoadReport
 
 app = typer.Typer(
@@ -156,6 +158,62 @@ def alerts(
         console.print("No alerts in the warehouse yet.")
         return
     _print_reports(None, DetectReport(0, wanted, wanted, counts, rows.to_dicts()))
+
+
+@app.command()
+def evaluate(
+    input_dir: InputOpt,
+    labels: Annotated[Path, typer.Option(help="labels.csv: dealer_id, month, indicator, kind")],
+    db: Annotated[
+        Path | None, typer.Option("--db", help="warehouse; default: a temporary one")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="first month; default: 12 months in")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="last month; default: the last with data")
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Backfill alerts over the history and score them against labelled events and traps."""
+    from dealer_warnings.evaluate import evaluate as score_alerts
+    from dealer_warnings.evaluate import read_labels
+
+    settings = _settings(config)
+    with tempfile.TemporaryDirectory() as scratch:
+        db = db or Path(scratch) / "evaluate.duckdb"
+        try:
+            pipeline.load(input_dir, db, settings)
+            first_data, last_data = pipeline.data_months(db, settings)
+            first = _month(start, "--from") or pipeline.add_months(first_data, 12)
+            last = _month(end, "--to") or last_data
+            pipeline.backfill_months(db, first, last, settings)
+            truth = read_labels(labels)
+        except (InputError, ValueError, OSError, warehouse.WarehouseBusy) as error:
+            _fail(error)
+        con = warehouse.connect(db, read_only=True)
+        try:
+            alert_rows = con.sql(
+                "SELECT * FROM alerts WHERE month BETWEEN ? AND ?", params=[first, last]
+            ).pl()
+            dealer_months = warehouse.first_row(
+                con, "SELECT count(*) FROM dealer_month WHERE month BETWEEN ? AND ?", [first, last]
+            )[0]
+        finally:
+            con.close()
+    result = score_alerts(alert_rows, truth, dealer_months, INDICATORS)
+    table = Table(
+        title=f"Alerts {first:%Y-%m}..{last:%Y-%m} against {labels.name} ({dealer_months:,} dealer-months)"
+    )
+    for column in result.columns:
+        table.add_column(
+            column.replace("_", " "), justify="left" if column == "indicator" else "right"
+        )
+    for row in result.iter_rows():
+        table.add_row(
+            *["-" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v) for v in row]
+        )
+    console.print(table)
 
 
 @app.command("demo-data")

@@ -216,3 +216,20 @@ def _replace_months(
     con.register("new_rows", rows)
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
     con.unregister("new_rows")
+
+
+def data_months(db_path: Path, settings: Settings) -> tuple[date, date]:
+    """First and last month with any loaded activity."""
+    con = warehouse.connect(db_path, settings.warehouse, read_only=True)
+    try:
+        first, last = warehouse.first_row(con, warehouse.sql_text("queries/activity_range.sql"))
+    finally:
+        con.close()
+    if first is None:
+        raise InputError(f"{db_path} holds no loaded activity yet")
+    return first, last
+
+
+def add_months(month: date, months: int) -> date:
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)

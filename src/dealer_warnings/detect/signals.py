@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 import polars as pl
-from scipy.stats import poisson
+from scipy.special import gammainc
 
 from dealer_warnings.config import BaselineSettings, DropSettings, SpikeSettings
 
@@ -124,7 +124,8 @@ def spike_signal(frame: pl.DataFrame, value: str, months: int) -> pl.DataFrame:
     )
     observed = frame[value].to_numpy().astype(float)
     expected = frame[f"{p}_expected"].fill_null(np.nan).to_numpy()
-    tail = poisson.sf(observed - 1, expected)  # P(X >= observed)
+    # P(X >= k) for X ~ Poisson(lambda) is the regularised incomplete gamma P(k, lambda).
+    tail = np.where(observed > 0, gammainc(np.maximum(observed, 1), expected), 1.0)
     return frame.with_columns(pl.Series(f"{p}_p", tail).fill_nan(None))
 
 
