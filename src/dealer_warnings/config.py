@@ -65,10 +65,23 @@ class DropSettings(BaseModel):
         0.7, gt=0, lt=1, description="fraction below expected for critical"
     )
     z_warning: float = Field(
-        3.0, gt=0, description="robust z-score (vs the dealer's own noise) needed to alert"
+        4.0, gt=0, description="robust z-score (vs the dealer's own noise) needed to alert"
     )
     min_baseline: float = Field(
-        20, ge=0, description="smallest baseline (units or money) worth alerting on; below = noise"
+        20, ge=0, description="smallest monthly baseline (units or money) worth alerting on"
+    )
+    max_count_p: float = Field(
+        0.001,
+        gt=0,
+        le=1,
+        description="Poisson chance of so few orders (sell-in) or units (sell-out) that may "
+        "still alert; keeps small dealers' empty months quiet",
+    )
+    windows: tuple[int, ...] = Field(
+        (1, 3),
+        min_length=1,
+        description="months summed before testing: 1 catches a sudden fall, 3 a lasting one "
+        "of a noisy dealer",
     )
 
 

@@ -13,5 +13,5 @@ def sales_drop(
 ) -> pl.DataFrame:
     return drop_alerts(
         frame, "sales_revenue", "sales_drop", settings, baseline,
-        lambda revenue: pl.format("Reported sell-out of {}", number(revenue)),
+        lambda revenue: pl.format("Reported sell-out of {}", number(revenue)), count="sales_units",
     )  # fmt: skip

@@ -11,12 +11,13 @@ from collections.abc import Callable
 
 import numpy as np
 import polars as pl
-from scipy.special import gammainc
+from scipy.special import betainc, gammaincc
 
 from dealer_warnings.config import BaselineSettings, DropSettings, SpikeSettings
 
 MAD_TO_SIGMA = 1.4826  # scales a median absolute deviation to a normal standard deviation
 MIN_NOISE = 0.05  # log-ratio noise floor: a 5% wobble is normal even for the steadiest dealer
+MIN_NOISE_SAMPLES = 6  # months of residuals before the dealer's own noise is trusted
 MAX_SCORE = 10.0
 ALERT_COLUMNS = {
     "month": pl.Date,
@@ -54,42 +55,76 @@ def peer_median(expr: pl.Expr) -> pl.Expr:
     return expr.median().over("peer_group", "month")
 
 
-def with_noise(frame: pl.DataFrame, residual: str, months: int, prefix: str) -> pl.DataFrame:
-    """Robust z of a log-ratio residual against the dealer's own past residuals (MAD)."""
-    past = pl.col(residual).abs().shift(1).rolling_median(months, min_samples=3).over("dealer_id")
-    noise = (past * MAD_TO_SIGMA).clip(lower_bound=MIN_NOISE).fill_null(MIN_NOISE)
+def with_noise(
+    frame: pl.DataFrame, residual: str, months: int, prefix: str, gap: int = 1
+) -> pl.DataFrame:
+    """Robust z of a log-ratio residual against the dealer's own past residuals (MAD).
+
+    `gap` skips the residuals that overlap the current window (a 3-month window's last two
+    residuals share months with it), so the noise is measured on independent history.
+    """
+    past = pl.col(residual).abs().shift(gap).rolling_median(months, min_samples=MIN_NOISE_SAMPLES)
+    noise = (past.over("dealer_id") * MAD_TO_SIGMA).clip(lower_bound=MIN_NOISE)
     return frame.with_columns(
         noise.alias(f"{prefix}_noise"), (pl.col(residual) / noise).alias(f"{prefix}_z")
     )
 
 
-def drop_signal(frame: pl.DataFrame, value: str, settings: BaselineSettings) -> pl.DataFrame:
-    """Expected value and robust z for a monthly amount (units, money) that may fall.
+def drop_signal(
+    frame: pl.DataFrame,
+    value: str,
+    settings: BaselineSettings,
+    window: int = 1,
+    count: str | None = None,
+) -> pl.DataFrame:
+    """Expected value and robust z for a monthly amount (units, money) over the last `window`
+    months, for amounts that may fall.
 
-    baseline  = median of the dealer's last `baseline_months` months (robust to one odd month)
+    baseline  = window x the median of the dealer's `baseline_months` months before the window
     peer      = the peer group's median of (value / baseline) that month: seasonality, a
                 region-wide dip or a holiday moves everybody, so it moves the expectation
     expected  = baseline x peer; residual = log(value / expected); z against own noise.
+    A longer window needs a smaller fall per month to be significant: it catches a lasting
+    drop of a noisy dealer one or two months in, where a single month can't tell.
+    `count` (orders, units) adds `_count_p`: the Poisson chance of so few events given the
+    same expectation, so a dealer with 2 orders a month is not alarming for a month with none.
+    Columns are named `<value>_w<window>_<what>`.
     """
     v = pl.col(value).cast(pl.Float64)
-    baseline = (
-        v.shift(1)
-        .rolling_median(settings.baseline_months, min_samples=max(2, settings.baseline_months // 2))
-        .over("dealer_id")
+    p = f"{value}_w{window}"
+    half = max(2, settings.baseline_months // 2)
+    baseline = v.shift(window).rolling_median(settings.baseline_months, min_samples=half)
+    eligible = pl.col("history") >= settings.min_history_months + window - 1
+    frame = frame.with_columns(
+        v.rolling_sum(window).over("dealer_id").alias(f"{p}_value"),
+        (baseline.over("dealer_id") * window).alias(f"{p}_baseline"),
+    ).with_columns(
+        pl.when(eligible)
+        .then((pl.col(f"{p}_value") + 1) / (pl.col(f"{p}_baseline") + 1))
+        .alias(f"{p}_own_ratio")
     )
-    p = value
-    frame = frame.with_columns(baseline.alias(f"{p}_baseline"))
-    eligible = pl.col("history") >= settings.min_history_months
-    own_ratio = (v + 1) / (pl.col(f"{p}_baseline") + 1)
     frame = frame.with_columns(
-        pl.when(eligible).then(own_ratio).alias(f"{p}_own_ratio"),
-    ).with_columns(peer_median(pl.col(f"{p}_own_ratio")).fill_null(1.0).alias(f"{p}_peer_ratio"))
-    expected = pl.col(f"{p}_baseline") * pl.col(f"{p}_peer_ratio")
-    frame = frame.with_columns(
-        expected.alias(f"{p}_expected"),
+        peer_median(pl.col(f"{p}_own_ratio")).fill_null(1.0).alias(f"{p}_peer_ratio")
+    ).with_columns(
+        (pl.col(f"{p}_baseline") * pl.col(f"{p}_peer_ratio")).alias(f"{p}_expected"),
         (pl.col(f"{p}_own_ratio") / pl.col(f"{p}_peer_ratio")).log().alias(f"{p}_residual"),
     )
-    return with_noise(frame, f"{p}_residual", settings.noise_months, p)
+    frame = with_noise(frame, f"{p}_residual", settings.noise_months, p, gap=window)
+    if count is None:
+        return frame
+    n = pl.col(count).cast(pl.Float64)
+    count_baseline = n.shift(window).rolling_median(settings.baseline_months, min_samples=half)
+    frame = frame.with_columns(
+        n.rolling_sum(window).over("dealer_id").alias(f"{p}_count"),
+        (count_baseline.over("dealer_id") * window * pl.col(f"{p}_peer_ratio")).alias(
+            f"{p}_count_expected"
+        ),
+    )
+    observed = frame[f"{p}_count"].fill_null(np.nan).to_numpy()
+    expected = frame[f"{p}_count_expected"].fill_null(np.nan).to_numpy()
+    # P(X <= k) for X ~ Poisson(lambda) is the regularised upper incomplete gamma Q(k + 1, lambda).
+    tail = gammaincc(observed + 1, np.maximum(expected, 1e-9))
+    return frame.with_columns(pl.Series(f"{p}_count_p", tail).fill_nan(None))
 
 
 def robust_mean_rate(expr: pl.Expr, months: int) -> pl.Expr:
@@ -103,11 +138,12 @@ def robust_mean_rate(expr: pl.Expr, months: int) -> pl.Expr:
 
 
 def spike_signal(frame: pl.DataFrame, value: str, months: int) -> pl.DataFrame:
-    """Expected count and the Poisson tail probability of seeing at least this many.
+    """Expected count and the tail probability of seeing at least this many.
 
     expected = the dealer's robust monthly rate x how much its peers (the rest of the group)
     rose that month against their own rates, so a region-wide wave does not single out one.
-    Poisson keeps small numbers honest: 3 complaints against 1 is not 300 against 100.
+    A count model keeps small numbers honest: 3 complaints against 1 is not 300 against 100;
+    its overdispersion is measured on the data (see `overdispersion`).
     """
     v = pl.col(value).cast(pl.Float64)
     p = value
@@ -124,9 +160,32 @@ def spike_signal(frame: pl.DataFrame, value: str, months: int) -> pl.DataFrame:
     )
     observed = frame[value].to_numpy().astype(float)
     expected = frame[f"{p}_expected"].fill_null(np.nan).to_numpy()
-    # P(X >= k) for X ~ Poisson(lambda) is the regularised incomplete gamma P(k, lambda).
-    tail = np.where(observed > 0, gammainc(np.maximum(observed, 1), expected), 1.0)
+    tail = upper_tail(observed, expected, overdispersion(observed, expected))
     return frame.with_columns(pl.Series(f"{p}_p", tail).fill_nan(None))
+
+
+def overdispersion(observed: np.ndarray, expected: np.ndarray) -> float:
+    """1/r of a negative binomial, by moments over all dealer-months: var = mean + mean^2 / r.
+
+    Real complaint counts swing more than Poisson (they follow lumpy deliveries, seasons,
+    campaigns); measuring how much on the data itself keeps p-values honest. 0 = Poisson.
+    """
+    known = np.isfinite(expected) & np.isfinite(observed)
+    x, mean = observed[known], expected[known]
+    if mean.size == 0 or not (mean**2).sum():
+        return 0.0
+    return max(0.0, float((((x - mean) ** 2 - x).sum()) / (mean**2).sum()))
+
+
+def upper_tail(observed: np.ndarray, expected: np.ndarray, alpha: float) -> np.ndarray:
+    """P(X >= observed) for X negative binomial with this mean and 1/r = alpha (Poisson at 0)."""
+    k = np.maximum(observed, 1)
+    if alpha <= 1e-9:
+        tail = 1 - gammaincc(k, expected)  # Poisson: P(X >= k) = P(k, lambda)
+    else:
+        r = 1 / alpha
+        tail = betainc(k, r, expected / (expected + r))  # P(X >= k) = I_{lambda/(lambda+r)}(k, r)
+    return np.where(observed > 0, tail, 1.0)
 
 
 def score_from_z(z: pl.Expr) -> pl.Expr:
@@ -174,45 +233,67 @@ def drop_alerts(
     settings: DropSettings,
     baseline: BaselineSettings,
     describe: Callable[[pl.Expr], pl.Expr],
+    count: str,
 ) -> pl.DataFrame:
-    """Alerts where `value` fell far below its peer-adjusted baseline, beyond the dealer's noise.
+    """Alerts where `value` fell far below its peer-adjusted baseline, beyond the dealer's
+    noise, over any of the configured windows; the most significant window explains it.
 
-    `describe` turns the month's value into the start of the sentence ("Ordered 120 units").
+    `describe` turns the window's value into the start of the sentence ("Ordered 120 units").
     """
-    f = drop_signal(frame, value, baseline)
-    p = value
-    change = pl.col(value) / pl.col(f"{p}_expected") - 1
-    fired = f.with_columns(change.alias("change")).filter(
-        (pl.col("history") >= baseline.min_history_months)
-        & (pl.col(f"{p}_baseline") >= settings.min_baseline)
-        & (pl.col("change") <= -settings.min_drop)
-        & (pl.col(f"{p}_z") <= -settings.z_warning)
+    candidates = []
+    for window in settings.windows:
+        p = f"{value}_w{window}"
+        f = drop_signal(frame, value, baseline, window, count)
+        change = pl.col(f"{p}_value") / pl.col(f"{p}_expected") - 1
+        fired = f.with_columns(change.alias("change")).filter(
+            (pl.col("history") >= baseline.min_history_months + window - 1)
+            & (pl.col(f"{p}_baseline") >= settings.min_baseline * window)
+            & (pl.col("change") <= -settings.min_drop)
+            & (pl.col(f"{p}_z") <= -settings.z_warning)
+            & (pl.col(f"{p}_count_p") <= settings.max_count_p)
+        )
+        period = month_label(pl.col("month"))
+        if window > 1:
+            start = pl.col("month").dt.offset_by(f"-{window - 1}mo")
+            period = start.dt.strftime("%b %Y") + " to " + period + f" ({window} months)"
+        candidates.append(
+            fired.select(
+                "month",
+                "dealer_id",
+                "peer_group",
+                "change",
+                pl.col(f"{p}_value").alias("value"),
+                pl.col(f"{p}_expected").alias("expected"),
+                pl.col(f"{p}_baseline").alias("baseline"),
+                pl.col(f"{p}_z").alias("z"),
+                (pl.col(f"{p}_peer_ratio") - 1).alias("peer_change"),
+                period.alias("period"),
+            )
+        )
+    strongest = (
+        pl.concat(candidates)
+        .sort("z")
+        .unique(["month", "dealer_id"], keep="first", maintain_order=True)
     )
-    peer_change = pl.col(f"{p}_peer_ratio") - 1
     return as_alerts(
-        fired.with_columns(
+        strongest.with_columns(
             pl.lit(indicator).alias("indicator"),
             pl.when(pl.col("change") <= -settings.critical_drop)
             .then(pl.lit("critical"))
             .otherwise(pl.lit("warning"))
             .alias("severity"),
-            score_from_z(pl.col(f"{p}_z")).alias("score"),
+            score_from_z(pl.col("z")).alias("score"),
             pl.format(
-                "{} in {}, {} below the expected {} (own {}-month median {}); "
+                "{} in {}, {} below the expected {} (own baseline {}); "
                 "peers in {} moved {} that month.",
-                describe(pl.col(value)),
-                month_label(pl.col("month")),
+                describe(pl.col("value")),
+                pl.col("period"),
                 share(pl.col("change")),
-                number(pl.col(f"{p}_expected")),
-                pl.lit(baseline.baseline_months),
-                number(pl.col(f"{p}_baseline")),
+                number(pl.col("expected")),
+                number(pl.col("baseline")),
                 pl.col("peer_group"),
-                percent(peer_change),
+                percent(pl.col("peer_change")),
             ).alias("explanation"),
-            pl.col(value).alias("value"),
-            pl.col(f"{p}_expected").alias("expected"),
-            pl.col(f"{p}_baseline").alias("baseline"),
-            peer_change.alias("peer_change"),
         )
     )
 
