@@ -38,6 +38,19 @@ order_months as (
     group by all
 ),
 
+-- Lumpiness of sell-in: the sum over the month's orders of (units in the order)^2. With
+-- units_ordered it gives how far a month can swing by chance (see detect/signals.py).
+order_lumps as (
+    select dealer_id, month, sum(order_units * order_units) as order_units_sq
+    from (
+        select dealer_id, month, order_id, sum(quantity) as order_units
+        from order_lines
+        where quantity > 0
+        group by all
+    )
+    group by all
+),
+
 -- A whole-dealer row (blank product_line) is the dealer's total; otherwise add the lines up.
 sales_months as (
     select
@@ -89,12 +102,14 @@ select
     coalesce(o.order_value, 0) as order_value,
     o.order_value / nullif(o.units_ordered, 0) as avg_unit_price,
     coalesce(o.units_returned, 0) as units_returned,
+    coalesce(l.order_units_sq, 0) as order_units_sq,
     coalesce(s.sales_revenue, 0) as sales_revenue,
     coalesce(s.sales_units, 0) as sales_units,
     coalesce(c.complaints, 0) as complaints,
     coalesce(q.quality_incidents, 0) as quality_incidents
 from calendar
 left join order_months as o using (dealer_id, month)
+left join order_lumps as l using (dealer_id, month)
 left join sales_months as s using (dealer_id, month)
 left join complaint_months as c using (dealer_id, month)
 left join quality_months as q using (dealer_id, month)

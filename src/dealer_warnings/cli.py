@@ -139,6 +139,8 @@ def alerts(
 ) -> None:
     """Print the ranked dealers of a month from the warehouse."""
     wanted = _month(month, "--month")
+    if not db.is_file():
+        _fail(InputError(f"warehouse {db} does not exist (run `dealer-warnings run` first)"))
     con = warehouse.connect(db, read_only=True)
     try:
         if wanted is None:

@@ -12,19 +12,30 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
 
 DEFAULT_CONFIG_FILE = Path("dealer-warnings.yaml")
 
 
-class WarehouseSettings(BaseModel):
+class Section(BaseModel):
+    """A settings section: a misspelled key is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class WarehouseSettings(Section):
     memory_limit: str = Field("4GB", description="DuckDB memory_limit; spills to temp_dir above it")
     threads: int | None = Field(None, description="DuckDB threads; None = one per core")
     temp_dir: Path | None = Field(None, description="DuckDB spill directory; None = next to the db")
 
 
-class IngestSettings(BaseModel):
+class IngestSettings(Section):
     aliases: dict[str, str] = Field(
         default_factory=dict,
         description="extra header aliases (export header -> contract column), added to the shipped ones",
@@ -34,7 +45,7 @@ class IngestSettings(BaseModel):
     )
 
 
-class BaselineSettings(BaseModel):
+class BaselineSettings(Section):
     """How a dealer's own history and its peers give the expected value for a month."""
 
     baseline_months: int = Field(
@@ -55,7 +66,7 @@ class BaselineSettings(BaseModel):
     )
 
 
-class DropSettings(BaseModel):
+class DropSettings(Section):
     """A fall of a monthly amount against the dealer's peer-adjusted baseline."""
 
     min_drop: float = Field(
@@ -70,12 +81,11 @@ class DropSettings(BaseModel):
     min_baseline: float = Field(
         20, ge=0, description="smallest monthly baseline (units or money) worth alerting on"
     )
-    max_count_p: float = Field(
-        0.001,
+    min_count_z: float = Field(
+        3.0,
         gt=0,
-        le=1,
-        description="Poisson chance of so few orders (sell-in) or units (sell-out) that may "
-        "still alert; keeps small dealers' empty months quiet",
+        description="fall in units, in standard deviations of a compound Poisson count of "
+        "lumpy orders, needed to alert; keeps a small dealer's empty month quiet",
     )
     windows: tuple[int, ...] = Field(
         (1, 3),
@@ -85,7 +95,7 @@ class DropSettings(BaseModel):
     )
 
 
-class PriceDropSettings(BaseModel):
+class PriceDropSettings(Section):
     """Like-for-like price index: each SKU against its own recent price for that dealer."""
 
     min_drop: float = Field(0.08, gt=0, lt=1, description="index fall (fraction) to alert")
@@ -100,7 +110,7 @@ class PriceDropSettings(BaseModel):
     )
 
 
-class SpikeSettings(BaseModel):
+class SpikeSettings(Section):
     """A count jumping above its expected rate (Poisson test: small counts are judged fairly)."""
 
     p_warning: float = Field(1e-3, gt=0, lt=1, description="Poisson tail probability to alert")
@@ -110,13 +120,23 @@ class SpikeSettings(BaseModel):
     baseline_months: int = Field(12, ge=3, description="months of history for the expected rate")
 
 
-class DetectSettings(BaseModel):
+class SalesDropSettings(DropSettings):
+    min_baseline: float = Field(
+        500, ge=0, description="smallest monthly sell-out (money) worth alerting on"
+    )
+
+
+class QualitySpikeSettings(SpikeSettings):
+    min_count: int = Field(4, ge=1, description="fewest incidents in the month that can alert")
+
+
+class DetectSettings(Section):
     baseline: BaselineSettings = BaselineSettings()
     order_drop: DropSettings = DropSettings()
-    sales_drop: DropSettings = DropSettings(min_baseline=500)
+    sales_drop: SalesDropSettings = SalesDropSettings()
     price_drop: PriceDropSettings = PriceDropSettings()
     complaint_spike: SpikeSettings = SpikeSettings()
-    quality_spike: SpikeSettings = SpikeSettings(min_count=4)
+    quality_spike: QualitySpikeSettings = QualitySpikeSettings()
 
 
 class Settings(BaseSettings):
@@ -138,36 +158,27 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # init = the YAML file plus flags (merged in load_settings), then env, then defaults.
-        return env_settings, init_settings
-
-
-def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+        # First wins: flags (init arguments), then the environment, then the YAML file.
+        return init_settings, env_settings, YamlConfigSettingsSource(settings_cls)
 
 
 def load_settings(
     config_path: Path | None = None, overrides: dict[str, Any] | None = None
 ) -> Settings:
-    """Settings from the YAML file (default `dealer-warnings.yaml` if present), env and flags.
+    """Settings from defaults < the YAML file < the environment < flags (`overrides`).
 
-    Flags (`overrides`) win over the environment, which wins over the file.
+    The file is `config_path`, else `dealer-warnings.yaml` in the working directory if present.
     """
     path = config_path or (DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.exists() else None)
-    from_file: dict[str, Any] = {}
     if path is not None:
-        if not path.exists():
+        if not path.is_file():
             raise FileNotFoundError(f"config file {path} does not exist")
-        from_file = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if not isinstance(from_file, dict):
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if content is not None and not isinstance(content, dict):
             raise ValueError(f"config file {path}: expected a mapping of sections at the top")
-    from_env_and_file = Settings(**from_file)
-    if not overrides:
-        return from_env_and_file
-    return Settings.model_validate(_deep_merge(from_env_and_file.model_dump(), overrides))
+
+    class FromFile(Settings):
+        model_config = SettingsConfigDict(yaml_file=path, title="Settings")
+
+    loaded = FromFile(**(overrides or {}))
+    return Settings.model_construct(_fields_set=loaded.model_fields_set, **dict(loaded))

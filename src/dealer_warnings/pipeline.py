@@ -44,14 +44,6 @@ def last_complete_month(today: date) -> date:
     return date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
 
 
-def months_between(first: date, last: date) -> list[date]:
-    return (
-        [d.date() for d in pl.date_range(first, last, "1mo", eager=True).to_list()]
-        if first <= last
-        else []
-    )
-
-
 @dataclass
 class LoadReport:
     run_id: int

@@ -24,7 +24,7 @@ def order_drop(
 ) -> pl.DataFrame:
     return drop_alerts(
         frame, "units_ordered", "order_drop", settings, baseline,
-        lambda units: pl.format("Ordered {} units", number(units)), count="orders",
+        lambda units: pl.format("Ordered {} units", number(units)), count="units_ordered", lumps="order_units_sq",
     )  # fmt: skip
 
 

@@ -76,6 +76,7 @@ def drop_signal(
     settings: BaselineSettings,
     window: int = 1,
     count: str | None = None,
+    lumps: str | None = None,
 ) -> pl.DataFrame:
     """Expected value and robust z for a monthly amount (units, money) over the last `window`
     months, for amounts that may fall.
@@ -86,8 +87,9 @@ def drop_signal(
     expected  = baseline x peer; residual = log(value / expected); z against own noise.
     A longer window needs a smaller fall per month to be significant: it catches a lasting
     drop of a noisy dealer one or two months in, where a single month can't tell.
-    `count` (orders, units) adds `_count_p`: the Poisson chance of so few events given the
-    same expectation, so a dealer with 2 orders a month is not alarming for a month with none.
+    `count` (units) adds `_count_z`: how many standard deviations the count fell, as a
+    compound Poisson count whose `lumps` column holds each month's sum of squared lump sizes
+    (order sizes); a dealer ordering twice a month is not alarming for a month with none.
     Columns are named `<value>_w<window>_<what>`.
     """
     v = pl.col(value).cast(pl.Float64)
@@ -113,18 +115,27 @@ def drop_signal(
     if count is None:
         return frame
     n = pl.col(count).cast(pl.Float64)
-    count_baseline = n.shift(window).rolling_median(settings.baseline_months, min_samples=half)
-    frame = frame.with_columns(
-        n.rolling_sum(window).over("dealer_id").alias(f"{p}_count"),
-        (count_baseline.over("dealer_id") * window * pl.col(f"{p}_peer_ratio")).alias(
-            f"{p}_count_expected"
-        ),
+    past = settings.baseline_months
+    count_expected = (
+        n.shift(window).rolling_median(past, min_samples=half).over("dealer_id")
+        * window
+        * pl.col(f"{p}_peer_ratio")
     )
-    observed = frame[f"{p}_count"].fill_null(np.nan).to_numpy()
-    expected = frame[f"{p}_count_expected"].fill_null(np.nan).to_numpy()
-    # P(X <= k) for X ~ Poisson(lambda) is the regularised upper incomplete gamma Q(k + 1, lambda).
-    tail = gammaincc(observed + 1, np.maximum(expected, 1e-9))
-    return frame.with_columns(pl.Series(f"{p}_count_p", tail).fill_nan(None))
+    # Compound Poisson: var = mean x sum(lump^2) / sum(lump); 1 when each event is one unit.
+    lumpiness = pl.lit(1.0)
+    if lumps is not None:
+        lump_sq = pl.col(lumps).cast(pl.Float64).shift(window).rolling_sum(past, min_samples=half)
+        lumpiness = (lump_sq / n.shift(window).rolling_sum(past, min_samples=half)).over(
+            "dealer_id"
+        )
+    variance = count_expected.clip(lower_bound=1e-9) * lumpiness.fill_nan(1.0).fill_null(1.0).clip(
+        lower_bound=1.0
+    )
+    return frame.with_columns(
+        ((n.rolling_sum(window).over("dealer_id") - count_expected) / variance.sqrt()).alias(
+            f"{p}_count_z"
+        )
+    )
 
 
 def robust_mean_rate(expr: pl.Expr, months: int) -> pl.Expr:
@@ -158,33 +169,45 @@ def spike_signal(frame: pl.DataFrame, value: str, months: int) -> pl.DataFrame:
         .clip(lower_bound=0.3)
         .alias(f"{p}_expected")
     )
-    observed = frame[value].to_numpy().astype(float)
-    expected = frame[f"{p}_expected"].fill_null(np.nan).to_numpy()
-    tail = upper_tail(observed, expected, overdispersion(observed, expected))
-    return frame.with_columns(pl.Series(f"{p}_p", tail).fill_nan(None))
+    frame = frame.join(overdispersion(frame, value, f"{p}_expected"), on="month", how="left")
+    tail = upper_tail(
+        frame[value].to_numpy().astype(float),
+        frame[f"{p}_expected"].fill_null(np.nan).to_numpy(),
+        frame["overdispersion"].fill_null(0.0).to_numpy(),
+    )
+    return frame.with_columns(pl.Series(f"{p}_p", tail).fill_nan(None)).drop("overdispersion")
 
 
-def overdispersion(observed: np.ndarray, expected: np.ndarray) -> float:
-    """1/r of a negative binomial, by moments over all dealer-months: var = mean + mean^2 / r.
+def overdispersion(frame: pl.DataFrame, observed: str, expected: str) -> pl.DataFrame:
+    """Per month, 1/r of a negative binomial (var = mean + mean^2 / r), by moments over all
+    dealer-months up to and including that month (never later ones).
 
     Real complaint counts swing more than Poisson (they follow lumpy deliveries, seasons,
     campaigns); measuring how much on the data itself keeps p-values honest. 0 = Poisson.
     """
-    known = np.isfinite(expected) & np.isfinite(observed)
-    x, mean = observed[known], expected[known]
-    if mean.size == 0 or not (mean**2).sum():
-        return 0.0
-    return max(0.0, float((((x - mean) ** 2 - x).sum()) / (mean**2).sum()))
+    x, mean = pl.col(observed).cast(pl.Float64), pl.col(expected)
+    return (
+        frame.filter(mean.is_not_null())
+        .group_by("month")
+        .agg(((x - mean) ** 2 - x).sum().alias("excess"), (mean**2).sum().alias("scale"))
+        .sort("month")
+        .select(
+            "month",
+            (pl.col("excess").cum_sum() / pl.col("scale").cum_sum())
+            .fill_nan(0.0)
+            .clip(lower_bound=0.0)
+            .alias("overdispersion"),
+        )
+    )
 
 
-def upper_tail(observed: np.ndarray, expected: np.ndarray, alpha: float) -> np.ndarray:
+def upper_tail(observed: np.ndarray, expected: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """P(X >= observed) for X negative binomial with this mean and 1/r = alpha (Poisson at 0)."""
     k = np.maximum(observed, 1)
-    if alpha <= 1e-9:
-        tail = 1 - gammaincc(k, expected)  # Poisson: P(X >= k) = P(k, lambda)
-    else:
-        r = 1 / alpha
-        tail = betainc(k, r, expected / (expected + r))  # P(X >= k) = I_{lambda/(lambda+r)}(k, r)
+    poisson_tail = 1 - gammaincc(k, expected)  # P(X >= k) = P(k, lambda)
+    r = 1 / np.maximum(alpha, 1e-9)
+    nb_tail = betainc(k, r, expected / (expected + r))  # P(X >= k) = I_{lambda/(lambda+r)}(k, r)
+    tail = np.where(alpha > 1e-9, nb_tail, poisson_tail)
     return np.where(observed > 0, tail, 1.0)
 
 
@@ -234,6 +257,7 @@ def drop_alerts(
     baseline: BaselineSettings,
     describe: Callable[[pl.Expr], pl.Expr],
     count: str,
+    lumps: str | None = None,
 ) -> pl.DataFrame:
     """Alerts where `value` fell far below its peer-adjusted baseline, beyond the dealer's
     noise, over any of the configured windows; the most significant window explains it.
@@ -243,14 +267,14 @@ def drop_alerts(
     candidates = []
     for window in settings.windows:
         p = f"{value}_w{window}"
-        f = drop_signal(frame, value, baseline, window, count)
+        f = drop_signal(frame, value, baseline, window, count, lumps)
         change = pl.col(f"{p}_value") / pl.col(f"{p}_expected") - 1
         fired = f.with_columns(change.alias("change")).filter(
             (pl.col("history") >= baseline.min_history_months + window - 1)
             & (pl.col(f"{p}_baseline") >= settings.min_baseline * window)
             & (pl.col("change") <= -settings.min_drop)
             & (pl.col(f"{p}_z") <= -settings.z_warning)
-            & (pl.col(f"{p}_count_p") <= settings.max_count_p)
+            & (pl.col(f"{p}_count_z") <= -settings.min_count_z)
         )
         period = month_label(pl.col("month"))
         if window > 1:

@@ -80,7 +80,8 @@ def load_file(
     digest = sha256(path)
     seen = first_row(
         con,
-        "SELECT file_name, status, load_id FROM loads WHERE sha256 = ? ORDER BY load_id LIMIT 1",
+        "SELECT file_name, status, load_id FROM loads WHERE sha256 = ? AND status = 'loaded' "
+        "ORDER BY load_id LIMIT 1",
         [digest],
     )
     source = source_for_file(path.name)
@@ -88,7 +89,7 @@ def load_file(
     if seen:
         return FileOutcome(
             path.name, source_name, "skipped",
-            f"same content as {seen[0]} ({seen[1]} in load {seen[2]}); nothing changed",
+            f"same content as {seen[0]} (loaded in load {seen[2]}); nothing changed",
         )  # fmt: skip
     load_id = next_id(con, "loads", "load_id")
     if source is None:
@@ -102,7 +103,14 @@ def load_file(
             outcome = _load_rows(con, path, source, load_id, run_id, run_date, matcher)
         except FileRejected as rejection:
             outcome = FileOutcome(path.name, source.name, "rejected", str(rejection))
-    _record(con, path, digest, load_id, run_id, outcome)
+    # A rejected or ignored file is tried again every run (an alias may have been added since)
+    # and reported again, but the ledger records each distinct outcome of it only once.
+    if outcome.status == "loaded" or not first_row(
+        con,
+        "SELECT 1 FROM loads WHERE sha256 = ? AND status = ? AND message IS NOT DISTINCT FROM ?",
+        [digest, outcome.status, outcome.message],
+    ):
+        _record(con, path, digest, load_id, run_id, outcome)
     return outcome
 
 

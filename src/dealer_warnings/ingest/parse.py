@@ -29,6 +29,7 @@ POLARS_TYPES = {
     ColumnType.DATE: pl.Date,
     ColumnType.MONTH: pl.Date,
 }
+MAX_EXACT_INTEGER = 2**53  # larger whole numbers are not exact in a float, nor plausible here
 _DAY_MONTH = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$"
 
 
@@ -117,7 +118,8 @@ def parse_column(column: Column, dayfirst: bool) -> pl.Expr:
             return parse_number(raw)
         case ColumnType.INTEGER:
             number = parse_number(raw)
-            return pl.when(number == number.round()).then(number).cast(pl.Int64)
+            whole = (number == number.round()) & (number.abs() < MAX_EXACT_INTEGER)
+            return pl.when(whole).then(number).cast(pl.Int64)
         case ColumnType.DATE:
             return parse_date(raw, dayfirst)
         case ColumnType.MONTH:

@@ -88,7 +88,10 @@ def read_csv(path: Path, header_score: Callable[[list[str]], int]) -> TextTable:
 
 def read_xlsx(path: Path, header_score: Callable[[list[str]], int]) -> TextTable:
     try:
-        sheet = fastexcel.read_excel(str(path)).load_sheet(0, header_row=None, dtypes="string")
+        # skip_rows=0 keeps leading empty rows, so row i of the grid is Excel row i + 1.
+        sheet = fastexcel.read_excel(str(path)).load_sheet(
+            0, header_row=None, dtypes="string", skip_rows=0
+        )
     except Exception as error:  # fastexcel raises its own error types for each kind of damage
         raise FileRejected(
             f"not a readable .xlsx workbook (password-protected or damaged?): {error}".splitlines()[
@@ -117,7 +120,7 @@ def read_parquet(path: Path, header_score: Callable[[list[str]], int]) -> TextTa
         raise FileRejected(f"not a readable Parquet file: {error}".splitlines()[0]) from error
     as_text = [
         pl.col(c).dt.to_string("%Y-%m-%d %H:%M:%S")
-        if dtype.is_temporal()
+        if isinstance(dtype, pl.Datetime)
         else pl.col(c).cast(pl.Utf8)
         for c, dtype in frame.schema.items()
     ]
