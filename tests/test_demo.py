@@ -1,0 +1,222 @@
+"""The demo generator: contract-shaped sources, honest labels, every export format."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from dealer_warnings.contract import SOURCES
+from dealer_warnings.demo import (
+    EVENT_KINDS,
+    QUALITY_HEADERS_ZH,
+    DemoData,
+    generate_demo,
+    last_complete_month,
+    write_demo,
+)
+
+DEALERS, MONTHS, SEED = 40, 24, 11
+END_MONTH = date(2026, 10, 1)
+LAST_DAY = date(2026, 10, 31)
+FRAMES = ("dealers", "orders", "sales", "complaints", "quality", "labels")
+
+
+@pytest.fixture(scope="module")
+def demo() -> DemoData:
+    return generate_demo(DEALERS, MONTHS, SEED, END_MONTH)
+
+
+@pytest.fixture(scope="module")
+def bigger_demo() -> DemoData:
+    """Enough dealers for a dozen events of each kind, so statistics over them are stable."""
+    return generate_demo(300, MONTHS, SEED, END_MONTH)
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    out = tmp_path_factory.mktemp("demo")
+    return out, write_demo(out, DEALERS, MONTHS, SEED, END_MONTH)
+
+
+def test_every_contract_column_is_there_in_canonical_order(demo: DemoData) -> None:
+    for name, source in SOURCES.items():
+        assert getattr(demo, name).columns == source.column_names, name
+
+
+def test_same_seed_same_frames_other_seed_other_frames(demo: DemoData) -> None:
+    again = generate_demo(DEALERS, MONTHS, SEED, END_MONTH)
+    for name in FRAMES:
+        assert_frame_equal(getattr(demo, name), getattr(again, name))
+    other = generate_demo(DEALERS, MONTHS, SEED + 1, END_MONTH)
+    assert not other.orders.equals(demo.orders)
+    assert not other.labels.equals(demo.labels)
+
+
+def test_labels_cover_every_event_and_both_traps(demo: DemoData) -> None:
+    labels = demo.labels
+    events = labels.filter(pl.col("kind") == "event")
+    assert set(events["indicator"]) == set(EVENT_KINDS)
+    in_last_month = dict(
+        events.filter(pl.col("month") == "2026-10")["indicator"].value_counts().iter_rows()
+    )
+    assert all(in_last_month.get(kind, 0) >= 2 for kind in EVENT_KINDS), in_last_month
+    traps = labels.filter(pl.col("kind") == "trap")
+    cheaper_mix = traps.filter(pl.col("note").str.starts_with("cheaper_mix"))
+    assert cheaper_mix.height > 0 and set(cheaper_mix["indicator"]) == {"price_drop"}
+    dip = traps.filter(pl.col("note").str.starts_with("region_dip"))
+    assert dip.height > 0 and set(dip["indicator"]) == {"order_drop"}
+    assert dip["month"].n_unique() == 1 and dip["month"][0] < "2026-10"
+    assert labels["dealer_id"].n_unique() == labels.height, "one event or trap per dealer"
+    assert labels["dealer_id"].is_in(demo.dealers["dealer_id"].implode()).all()
+    assert labels["month"].is_between("2024-11", "2026-10").all()
+
+
+def test_nothing_is_dated_after_the_end_month(demo: DemoData) -> None:
+    assert demo.orders["order_date"].max() <= LAST_DAY
+    assert demo.complaints["opened_on"].max() <= LAST_DAY
+    assert demo.complaints["closed_on"].max() <= LAST_DAY
+    assert demo.quality["reported_on"].max() <= LAST_DAY
+    assert demo.dealers["active_since"].max() <= LAST_DAY
+    assert demo.sales["month"].max() == "2026-10"
+    days_open = (demo.complaints["closed_on"] - demo.complaints["opened_on"]).dt.total_days()
+    assert days_open.drop_nulls().is_between(1, 60).all()
+    assert demo.complaints["closed_on"].null_count() > 0
+
+
+def test_returns_are_credit_notes_with_negative_quantity(demo: DemoData) -> None:
+    orders = demo.orders
+    is_return = orders["quantity"] < 0
+    assert 0 < is_return.mean() < 0.05
+    assert (orders["quantity"] != 0).all()
+    assert (orders["order_id"].str.starts_with("C") == is_return).all()
+    assert orders.filter(~is_return)["order_id"].str.contains(r"^SO\d{10,}$").all()
+    assert (orders["unit_price"] >= 0).all()
+
+
+def test_order_drop_dealers_lose_at_least_half_their_units(bigger_demo: DemoData) -> None:
+    units = (
+        bigger_demo.orders.filter(pl.col("quantity") > 0)
+        .group_by("dealer_id", month=pl.col("order_date").dt.strftime("%Y-%m"))
+        .agg(pl.col("quantity").sum())
+    )
+    months = [f"{m:%Y-%m}" for m in pl.date_range(date(2024, 11, 1), END_MONTH, "1mo", eager=True)]
+    drops = bigger_demo.labels.filter(
+        (pl.col("indicator") == "order_drop") & (pl.col("kind") == "event")
+    )
+    for dealer_id, month in drops.select("dealer_id", "month").iter_rows():
+        mine = dict(units.filter(pl.col("dealer_id") == dealer_id).drop("dealer_id").iter_rows())
+        start = months.index(month)
+        baseline = pl.Series([mine.get(m, 0) for m in months[start - 6 : start]]).median()
+        assert mine.get(month, 0) <= 0.5 * baseline, (dealer_id, month)
+
+
+def test_cheaper_mix_keeps_per_sku_prices_while_the_average_falls(bigger_demo: DemoData) -> None:
+    # Price relative to what other dealers of the same tier paid for the SKU that month (those
+    # with a real price drop left out): list price changes and tier discounts cancel out.
+    price_cutters = bigger_demo.labels.filter(
+        (pl.col("indicator") == "price_drop") & (pl.col("kind") == "event")
+    )["dealer_id"]
+    bought = (
+        bigger_demo.orders.filter(pl.col("quantity") > 0)
+        .join(bigger_demo.dealers.select("dealer_id", "tier"), on="dealer_id")
+        .with_columns(month=pl.col("order_date").dt.strftime("%Y-%m"))
+    )
+    reference = (
+        bought.filter(~pl.col("dealer_id").is_in(price_cutters.implode()))
+        .group_by("sku", "month", "tier")
+        .agg(reference_price=pl.col("unit_price").median())
+    )
+    bought = bought.join(reference, on=["sku", "month", "tier"]).with_columns(
+        relative_price=pl.col("unit_price") / pl.col("reference_price")
+    )
+    traps = bigger_demo.labels.filter(pl.col("note").str.starts_with("cheaper_mix"))
+    average_price_change = []
+    for dealer_id, month in traps.select("dealer_id", "month").iter_rows():
+        mine = bought.filter(pl.col("dealer_id") == dealer_id)
+        before, after = mine.filter(pl.col("month") < month), mine.filter(pl.col("month") >= month)
+        per_sku = after["relative_price"].mean() / before["relative_price"].mean()
+        assert 0.95 <= per_sku <= 1.05, (dealer_id, per_sku)
+        average_price_change.append(_average_price(after) / _average_price(before))
+    # The mix shift is what makes it a trap; one noisy month may hide it at a small dealer.
+    assert pl.Series(average_price_change).median() < 0.9, average_price_change
+
+
+def _average_price(lines: pl.DataFrame) -> float:
+    return (lines["quantity"] * lines["unit_price"]).sum() / lines["quantity"].sum()
+
+
+def test_files_are_written_in_every_contract_format(
+    demo: DemoData, written: tuple[Path, dict[str, int]]
+) -> None:
+    out, counts = written
+    assert counts == {
+        "dealers": DEALERS,
+        "orders": demo.orders.height,
+        "sales": demo.sales.height,
+        "complaints": demo.complaints.height,
+        "quality": demo.quality.height,
+        "files": 1 + MONTHS + 3 + 3,  # dealers, orders, sales 2024-26, complaints, quality, labels
+        "events": demo.labels.filter(pl.col("kind") == "event").height,
+        "traps": demo.labels.filter(pl.col("kind") == "trap").height,
+    }
+    assert len(list(out.glob("orders_*.csv"))) == MONTHS - 1
+
+    dealers_bytes = (out / "dealers.csv").read_bytes()
+    assert dealers_bytes.startswith(b"\xef\xbb\xbf")
+    assert_frame_equal(pl.read_csv(dealers_bytes, try_parse_dates=True), demo.dealers)
+
+    last_orders = pl.read_excel(out / "orders_2026-10.xlsx")
+    assert last_orders.schema["order_date"] in (pl.Date, pl.Datetime("ms"))
+    assert_frame_equal(
+        last_orders.with_columns(pl.col("order_date").cast(pl.Date)),
+        demo.orders.filter(pl.col("order_date") >= END_MONTH),
+        check_dtypes=False,
+    )
+
+    sales = pl.concat([pl.read_parquet(p) for p in sorted(out.glob("sales_*.parquet"))])
+    assert_frame_equal(sales, demo.sales)
+
+    complaints = pl.read_excel(out / "complaints.xlsx").with_columns(
+        pl.col("opened_on", "closed_on").cast(pl.Date)
+    )
+    assert_frame_equal(complaints, demo.complaints)
+
+    quality_text = (out / "quality.csv").read_bytes().decode("gb18030")
+    assert quality_text.splitlines()[0] == ",".join(QUALITY_HEADERS_ZH.values())
+    quality = pl.read_csv(quality_text.encode(), infer_schema=False).rename(
+        {zh: name for name, zh in QUALITY_HEADERS_ZH.items()}
+    )
+    assert quality["reported_on"].str.contains(r"^\d{4}/\d{2}/\d{2}$").all()
+    assert_frame_equal(
+        quality.with_columns(
+            pl.col("reported_on").str.to_date("%Y/%m/%d"), pl.col("units_affected").cast(pl.Int64)
+        ),
+        demo.quality,
+    )
+    assert_frame_equal(pl.read_csv(out / "labels.csv"), demo.labels)
+
+
+def test_regenerating_removes_its_own_old_files_only(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("keep me")
+    write_demo(tmp_path, DEALERS, MONTHS, SEED, END_MONTH)
+    write_demo(tmp_path, DEALERS, 14, SEED, date(2026, 6, 1))
+    orders = sorted(p.name for p in tmp_path.glob("orders_*"))
+    assert orders[0] == "orders_2025-05.csv" and orders[-1] == "orders_2026-06.xlsx"
+    assert len(orders) == 14
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+
+
+def test_default_end_month_is_the_last_complete_month() -> None:
+    assert last_complete_month(date(2026, 11, 23)) == date(2026, 10, 1)
+    assert last_complete_month(date(2027, 1, 5)) == date(2026, 12, 1)
+
+
+def test_too_small_networks_are_refused() -> None:
+    with pytest.raises(ValueError, match="months"):
+        generate_demo(DEALERS, 12, SEED, END_MONTH)
+    with pytest.raises(ValueError, match="too few"):
+        generate_demo(10, MONTHS, SEED, END_MONTH)
