@@ -109,7 +109,7 @@ RETURN_DELAY_DAYS = (3, 30)
 MIN_ORDER_SEQUENCE_DIGITS = 4
 
 # --- Sell-out -------------------------------------------------------------------------------
-SELL_OUT_LAG_WEIGHTS = (0.45, 0.30, 0.15, 0.10)  # share of this, last, ... month's sell-in
+SELL_OUT_LAG_MONTHS = 1  # a dealer that buys less from us sells less of ours a month later
 SELL_THROUGH_RANGE = (0.90, 1.05)
 RETAIL_MARKUP_RANGE = (1.25, 1.60)
 SELL_OUT_NOISE_SIGMA = 0.10
@@ -312,13 +312,14 @@ def generate_demo(
     catalogue = _catalogue(rng, calendar)
     network = _network(rng, dealers, calendar, catalogue)
     world = _World(rng, calendar, catalogue, network, _scenario(rng, network, calendar))
-    intensity = _order_intensity(world)
+    demand = _demand(world)
+    intensity = _order_intensity(world, demand)
     orders, sell_in_units, sell_in_value = _orders(world, intensity)
     return DemoData(
         end_month=end_month,
         dealers=network.frame,
         orders=orders,
-        sales=_sales(world, sell_in_units, sell_in_value),
+        sales=_sales(world, demand, sell_in_units, sell_in_value),
         complaints=_complaints(world, intensity),
         quality=_quality(world, intensity),
         labels=_labels(world),
@@ -664,24 +665,34 @@ def _dip_trapped(network: _Network, kind: np.ndarray, dip_month: int) -> np.ndar
     )
 
 
-def _order_intensity(world: _World) -> np.ndarray:
-    """Dealer x month expected orders: size x regional season x trend x gamma noise, with the
-    order_drop events and the region dip applied. Complaints and incidents scale with it."""
-    rng, network, scenario, calendar = world.rng, world.network, world.scenario, world.calendar
+def _demand(world: _World) -> np.ndarray:
+    """Dealer x month end-customer demand for our products, in orders' worth: size x regional
+    season x trend, 0 before the dealer starts. Smooth: customers buy steadily; it is the
+    dealer's purchasing that comes in lumps (see `_order_intensity`)."""
+    network, calendar = world.network, world.calendar
     months = calendar.size
     years_from_middle = (np.arange(months) - (months - 1) / 2) / 12
     season = np.asarray(SEASONAL_SHAPE)[calendar.calendar_month - 1]
-    shape = network.noise_shape[:, None]
-    intensity = (
+    return (
         network.orders_per_month[:, None]
         * (1 + network.season_amplitude[:, None] * (season[None, :] - 1))
         * np.exp(network.yearly_growth[:, None] * years_from_middle[None, :])
-        * rng.gamma(shape, 1 / shape, (network.size, months))
         * (np.arange(months)[None, :] >= network.first_month[:, None])
     )
-    intensity *= 1 - np.where(
-        scenario.from_start("order_drop", months), scenario.size[:, None], 0.0
-    )
+
+
+def _order_drop_factor(world: _World) -> np.ndarray:
+    """Dealer x month share of its buying left after an order_drop event (1 = none)."""
+    drop = world.scenario.from_start("order_drop", world.calendar.size)
+    return 1 - np.where(drop, world.scenario.size[:, None], 0.0)
+
+
+def _order_intensity(world: _World, demand: np.ndarray) -> np.ndarray:
+    """Dealer x month expected orders: demand x gamma noise (purchasing is lumpy), with the
+    order_drop events and the region dip applied. Complaints and incidents scale with it."""
+    rng, network, scenario = world.rng, world.network, world.scenario
+    shape = network.noise_shape[:, None]
+    intensity = demand * rng.gamma(shape, 1 / shape, demand.shape) * _order_drop_factor(world)
     intensity[network.region == scenario.dip_region, scenario.dip_month] *= 1 - scenario.dip_size
     return intensity
 
@@ -885,34 +896,46 @@ def _returns(
     return returned, return_date[returned], returned_quantity
 
 
-def _sales(world: _World, sell_in_units: np.ndarray, sell_in_value: np.ndarray) -> pl.DataFrame:
-    """Sell-out per dealer, month and product line the dealer carries: a noisy echo of the
-    last months' sell-in (stock sells down over a few months, so a month without orders
-    still sells), at a retail markup, cut from a sales_drop event on."""
+def _sales(
+    world: _World, demand: np.ndarray, sell_in_units: np.ndarray, sell_in_value: np.ndarray
+) -> pl.DataFrame:
+    """Sell-out per dealer, month and product line the dealer carries: its steady demand in
+    each line's units (the dealer's usual units per order, from its whole sell-in), with mild
+    noise, at a retail markup. It falls a month after an order_drop (the dealer now sells
+    someone else's products) and from a sales_drop event on (orders carry on: stock piles up)."""
     rng, network, catalogue = world.rng, world.network, world.catalogue
     scenario, calendar = world.scenario, world.calendar
     dealers, months, lines = sell_in_units.shape
-    units_in = _stock_sold(sell_in_units, network.first_month)
-    value_in = _stock_sold(sell_in_value, network.first_month)
-    drop = np.where(scenario.from_start("sales_drop", months), scenario.size[:, None], 0.0)
+    bought = sell_in_units.sum(axis=1)  # dealer x line
+    units_per_order = bought / np.maximum(demand.sum(axis=1), 1e-9)[:, None]
+    net_price = np.divide(
+        sell_in_value.sum(axis=1), bought, out=np.zeros_like(bought, dtype=float), where=bought > 0
+    )
+    switched = np.concatenate(
+        [
+            np.ones((dealers, SELL_OUT_LAG_MONTHS)),
+            _order_drop_factor(world)[:, :-SELL_OUT_LAG_MONTHS],
+        ],
+        axis=1,
+    )
+    sales_drop = np.where(scenario.from_start("sales_drop", months), scenario.size[:, None], 0.0)
     expected_units = (
-        units_in
+        (demand * switched * (1 - sales_drop))[:, :, None]
+        * units_per_order[:, None, :]
         * rng.uniform(*SELL_THROUGH_RANGE, dealers)[:, None, None]
-        * np.exp(rng.normal(0.0, SELL_OUT_NOISE_SIGMA, units_in.shape))
-        * (1 - drop)[:, :, None]
+        * np.exp(rng.normal(0.0, SELL_OUT_NOISE_SIGMA, (dealers, months, lines)))
     )
     units = rng.poisson(expected_units)
-    net_price = np.divide(value_in, units_in, out=np.zeros_like(value_in), where=units_in > 0)
     revenue = np.round(
         units
-        * net_price
+        * net_price[:, None, :]
         * rng.uniform(*RETAIL_MARKUP_RANGE, dealers)[:, None, None]
         * rng.uniform(1 - RETAIL_PRICE_NOISE, 1 + RETAIL_PRICE_NOISE, units.shape),
         2,
     )
     carried = np.zeros((dealers, lines), dtype=bool)
-    buyer, bought = np.nonzero(network.sku_weights)
-    carried[buyer, catalogue.line[bought]] = True
+    buyer, sku = np.nonzero(network.sku_weights)
+    carried[buyer, catalogue.line[sku]] = True
     active = np.arange(months)[:, None] >= network.first_month[None, :]
     month, dealer, line = np.nonzero(active[:, :, None] & carried[None, :, :])
     return pl.DataFrame(
@@ -923,19 +946,6 @@ def _sales(world: _World, sell_in_units: np.ndarray, sell_in_value: np.ndarray) 
             "revenue": revenue[dealer, month, line],
             "units": units[dealer, month, line],
         }
-    )
-
-
-def _stock_sold(sell_in: np.ndarray, first_month: np.ndarray) -> np.ndarray:
-    """Dealer x month x line: SELL_OUT_LAG_WEIGHTS over this and the previous months' sell-in.
-    Before the data starts, a dealer active from the first month bought as in that month."""
-    lags = len(SELL_OUT_LAG_WEIGHTS) - 1
-    opening = np.where((first_month == 0)[:, None, None], sell_in[:, :1], 0.0)
-    padded = np.concatenate([np.repeat(opening, lags, axis=1), sell_in], axis=1)
-    months = sell_in.shape[1]
-    return sum(
-        weight * padded[:, lags - lag : lags - lag + months]
-        for lag, weight in enumerate(SELL_OUT_LAG_WEIGHTS)
     )
 
 
