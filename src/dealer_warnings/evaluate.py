@@ -46,8 +46,9 @@ def _months_after(later: str, earlier: str) -> pl.Expr:
 
 
 def match_alerts(alerts: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
-    """Each alert with `event_month` (an event of its indicator it belongs to) and `related`
-    (the dealer has an event of any indicator that started 0..RELATED_MONTHS months before)."""
+    """Each alert with `event_month` (the event of its indicator it belongs to) and `related`
+    (true, or the dealer has an event of another indicator that started 0..RELATED_MONTHS
+    months before)."""
     events = labels.filter(pl.col("kind") == "event").select(
         "dealer_id",
         pl.col("indicator").alias("event_indicator"),
@@ -62,8 +63,11 @@ def match_alerts(alerts: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
         .group_by(keys)
         .agg(pl.col("event_month").min())
     )
+    same = pl.col("event_indicator") == pl.col("indicator")
     related = (
-        pairs.filter(lag.is_between(0, RELATED_MONTHS))
+        pairs.filter(
+            (same & lag.is_between(0, window)) | (~same & lag.is_between(0, RELATED_MONTHS))
+        )
         .select(keys)
         .unique()
         .with_columns(pl.lit(True).alias("related"))
