@@ -1,0 +1,39 @@
+# Works on a fresh machine with only python3, make and git: without uv on PATH, `setup`
+# installs it into .tools/ first. Every target that runs code depends on `setup`.
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+# --frozen: install exactly what uv.lock says, never re-resolve it (fastapi <0.151 on purpose).
+RUN := $(UV) run --frozen
+
+# Prefect state of `make demo` stays in the project (.prefect/, ignored by git), not ~/.prefect.
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+# Other Prefect settings (start-up timeout, analytics) are in prefect.toml.
+
+.PHONY: setup demo test lint fmt clean
+
+setup: $(UV)
+	$(UV) sync --frozen
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+demo: setup
+	$(RUN) dealer-warnings demo-data --out data/demo
+	$(RUN) python flows/nightly.py --input data/demo --db data/warehouse.duckdb
+
+# pytest exits 5 when it collects no test: make fails on it like on any non-zero exit.
+test: setup
+	$(RUN) pytest
+
+lint: setup
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+fmt: setup
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+clean:
+	rm -rf data/demo data/outbox data/warehouse.duckdb data/warehouse.duckdb.wal
+	rm -rf .prefect .pytest_cache .ruff_cache test-artifacts
+	find . -name __pycache__ -type d -not -path './.venv/*' -not -path './.tools/*' -prune -exec rm -rf {} +

@@ -1,0 +1,104 @@
+"""The flows run in-process, loaded from their entrypoints the way a worker loads them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from prefect import Flow
+from prefect.client.orchestration import get_client
+from prefect.flows import load_flow_from_entrypoint
+from prefect.states import State
+from prefect.testing.utilities import prefect_test_harness
+from prefect.utilities.importtools import import_object
+
+from dealer_warnings import pipeline
+from dealer_warnings.config import load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+LAST_MONTH = pipeline.last_complete_month(date.today())  # where the demo data ends, too
+# Another process with the warehouse open for writing, for a second.
+HOLD_WAREHOUSE = (
+    "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+    "print('held', flush=True); time.sleep(1)"
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def prefect_api() -> Iterator[None]:
+    """A throwaway Prefect server and database: test runs never reach the user's own.
+
+    Its first start migrates a new database: allow more than the harness's 30 s on 2 cores.
+    """
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # fewer SQLite writes at startup
+        with prefect_test_harness(server_startup_timeout=180):
+            yield
+
+
+def _flow(entrypoint: str) -> Flow:
+    return load_flow_from_entrypoint(str(ROOT / entrypoint))
+
+
+def _run_count(state: State) -> int:
+    with get_client(sync_client=True) as client:
+        return client.read_task_run(state.state_details.task_run_id).run_count
+
+
+def _alert_months(db: Path) -> list[date]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT DISTINCT month FROM alerts ORDER BY 1").fetchall()
+    return [month for (month,) in rows]
+
+
+def _last_months(count: int) -> list[date]:
+    end = LAST_MONTH.year * 12 + LAST_MONTH.month - 1
+    return [date(i // 12, i % 12 + 1, 1) for i in range(end - count + 1, end + 1)]
+
+
+def test_nightly_loads_then_alerts_on_the_last_complete_month(
+    demo_input: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a relative db_path lands in the working directory
+    reports = _flow("flows/nightly.py:nightly")(str(demo_input), "warehouse.duckdb")
+
+    assert reports["load"].totals()["files_loaded"] > 0
+    assert reports["detect"].last_month == LAST_MONTH
+    assert _alert_months(tmp_path / "warehouse.duckdb") == [LAST_MONTH]
+
+
+def test_backfill_alerts_on_every_month_in_range(demo_input: Path, tmp_path: Path) -> None:
+    six_months = _last_months(6)
+    db = tmp_path / "warehouse.duckdb"
+    backfill = _flow("flows/backfill.py:backfill")
+    reports = backfill(f"{six_months[0]:%Y-%m}", f"{LAST_MONTH:%Y-%m}", str(demo_input), str(db))
+
+    detected = reports["detect"]
+    assert (detected.first_month, detected.last_month) == (six_months[0], LAST_MONTH)
+    assert _alert_months(db) == six_months  # the demo's last months each hold some warning sign
+
+
+@pytest.mark.filterwarnings("ignore:Logger 'prefect.task_runs' attempted to send logs")
+def test_load_retries_while_the_warehouse_is_busy_but_not_on_bad_input(
+    demo_input: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "warehouse.duckdb"
+    load = import_object(f"{ROOT / 'flows/nightly.py'}:load_new_files").with_options(
+        retry_delay_seconds=2
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WAREHOUSE, str(db)], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout.readline() == "held\n"
+
+    busy_first = load(demo_input, db, load_settings(), return_state=True)
+    holder.wait()
+    assert busy_first.is_completed() and _run_count(busy_first) > 1
+
+    missing_folder = load(tmp_path / "missing", db, load_settings(), return_state=True)
+    assert missing_folder.is_failed() and _run_count(missing_folder) == 1
