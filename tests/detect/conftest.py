@@ -270,8 +270,8 @@ class SpikeCase:
         explained(
             alert,
             f"{alert['value']:.0f} {self.noun} in {self.network.last:%b %Y}",
-            f"against {alert['expected']:.1f} expected",
-            f"its usual {alert['baseline']:.1f} a month",
+            f"the {alert['expected']:.2f} expected",
+            f"its usual {alert['baseline']:.2f} a month",
         )
 
 

@@ -345,16 +345,16 @@ def spike_alerts(
             .alias("severity"),
             score_from_p(pl.col(f"{p}_p")).alias("score"),
             pl.format(
-                "{} {} in {} against {} expected ({} times its usual {} a month); "
-                "peers in {} moved {} that month.",
+                "{} {} in {}, {} times the {} expected from its usual {} a month "
+                "and its peers, who moved {} that month ({}).",
                 number(pl.col(value)),
                 pl.lit(noun),
                 month_label(pl.col("month")),
-                number(pl.col(f"{p}_expected"), 1),
-                number(ratio, 1),
-                number(pl.col(f"{p}_baseline"), 1),
-                pl.col("peer_group"),
+                number(ratio, 0),
+                number(pl.col(f"{p}_expected"), 2),
+                number(pl.col(f"{p}_baseline"), 2),
                 percent(peer_change),
+                pl.col("peer_group"),
             ).alias("explanation"),
             pl.col(value).alias("value"),
             pl.col(f"{p}_expected").alias("expected"),
