@@ -8,7 +8,7 @@ RUN := $(UV) run --frozen
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 # Other Prefect settings (start-up timeout, analytics) are in prefect.toml.
 
-.PHONY: setup demo test lint fmt clean
+.PHONY: setup demo test bench lint fmt clean
 
 setup: $(UV)
 	$(UV) sync --frozen
@@ -24,6 +24,10 @@ demo: setup
 # pytest exits 5 when it collects no test: make fails on it like on any non-zero exit.
 test: setup
 	$(RUN) pytest
+
+# Pipeline vs. a plain DuckDB scan vs. naive pandas on 3,000 dealers; BENCH_ARGS="--dealers 30000".
+bench: setup
+	$(RUN) dealer-warnings bench $(BENCH_ARGS)
 
 lint: setup
 	$(RUN) ruff check .

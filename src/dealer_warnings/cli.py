@@ -218,6 +218,36 @@ def evaluate(
     console.print(table)
 
 
+@app.command()
+def bench(
+    dealers: Annotated[int, typer.Option(help="dealers in the generated network")] = 3000,
+    months: Annotated[int, typer.Option(help="months of history")] = 36,
+    seed: Annotated[int, typer.Option(help="random seed")] = 7,
+    work_dir: Annotated[Path, typer.Option(help="scratch folder for files and warehouse")] = Path(
+        "data/bench"
+    ),
+    out: Annotated[Path, typer.Option(help="JSON file for the figures")] = Path("data/bench.json"),
+) -> None:
+    """Time the pipeline against a plain DuckDB scan and a naive pandas script, same files."""
+    import shutil
+
+    from dealer_warnings.bench import run_benchmark, write_report
+
+    shutil.rmtree(work_dir, ignore_errors=True)
+    figures = run_benchmark(dealers, months, seed, work_dir)
+    write_report(figures, out)
+    table = Table(
+        title=f"{dealers:,} dealers x {months} months: {figures['order_lines']:,} order lines, "
+        f"{figures['order_csv_mb']} MB of order CSV"
+    )
+    for column in ("step", "seconds", "peak RSS (MB)"):
+        table.add_column(column)
+    for step in figures["steps"]:
+        table.add_row(step["name"], f"{step['seconds']:.2f}", f"{step['peak_rss_mb']:.0f}")
+    console.print(table)
+    console.print(", ".join(f"{k} {v}" for k, v in figures["ratios"].items()) + f"; written to {out}")
+
+
 @app.command("demo-data")
 def demo_data(
     out: Annotated[Path, typer.Option(help="folder to write the demo input into")] = Path(

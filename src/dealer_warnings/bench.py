@@ -1,0 +1,161 @@
+"""Benchmark: the pipeline against the floor (a plain DuckDB scan) and a naive pandas script.
+
+Every step runs in its own Python process, so its wall time includes start-up and its peak
+RSS is its own. The input is the demo generator's network written as CSV and Parquet (no
+xlsx: writing Excel would dominate the set-up), with the last month held back so the
+incremental nightly run has something new to load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from dealer_warnings.demo import generate_demo
+from dealer_warnings.pipeline import add_months
+
+BACKFILL_MONTHS = 24
+
+# The floor: read every order file and group by dealer and month, nothing else.
+SCAN_SCRIPT = """
+import sys, duckdb
+duckdb.sql(f'''
+    select dealer_id, date_trunc('month', order_date) as month,
+           sum(quantity) as units, sum(quantity * unit_price) as value
+    from read_csv('{sys.argv[1]}/orders_*.csv')
+    group by all
+''').fetchall()
+"""
+
+# What a spreadsheet-minded script does: read everything, month-over-month thresholds.
+NAIVE_PANDAS_SCRIPT = """
+import sys, glob, pandas as pd
+orders = pd.concat(pd.read_csv(f, parse_dates=['order_date']) for f in sorted(glob.glob(f'{sys.argv[1]}/orders_*.csv')))
+orders['month'] = orders['order_date'].dt.to_period('M')
+orders['value'] = orders['quantity'] * orders['unit_price']
+monthly = orders.groupby(['dealer_id', 'month'])[['quantity', 'value']].sum().reset_index()
+monthly['price'] = monthly['value'] / monthly['quantity']
+previous = monthly.groupby('dealer_id')[['quantity', 'price']].shift(1)
+alerts = monthly[(monthly['quantity'] < 0.6 * previous['quantity']) | (monthly['price'] < 0.9 * previous['price'])]
+print(len(alerts))
+"""
+
+
+@dataclass
+class Step:
+    name: str
+    seconds: float
+    peak_rss_mb: float
+
+
+def write_inputs(dealers: int, months: int, seed: int, folder: Path) -> tuple[Path, Path, str]:
+    """The network as files: `base/` without the last month, `new/` with that month's orders.
+
+    Returns the two folders and the held-back month (YYYY-MM).
+    """
+    data = generate_demo(dealers=dealers, months=months, seed=seed)
+    last = f"{data.end_month:%Y-%m}"
+    base, new = folder / "base", folder / "new"
+    for path in (base, new):
+        path.mkdir(parents=True, exist_ok=True)
+    data.dealers.write_csv(base / "dealers.csv")
+    month = pl.col("order_date").cast(pl.Utf8).str.slice(0, 7)
+    for (label,), part in data.orders.with_columns(month.alias("_month")).group_by("_month"):
+        target = new if label == last else base
+        part.drop("_month").write_csv(target / f"orders_{label}.csv")
+    for name in ("sales", "complaints", "quality"):
+        frame = getattr(data, name)
+        date = (
+            "month"
+            if name == "sales"
+            else {"complaints": "opened_on", "quality": "reported_on"}[name]
+        )
+        before = frame.filter(pl.col(date).cast(pl.Utf8).str.slice(0, 7) < last)
+        before.write_parquet(base / f"{name}_history.parquet")
+        frame.filter(pl.col(date).cast(pl.Utf8).str.slice(0, 7) == last).write_parquet(
+            new / f"{name}_{last}.parquet"
+        )
+    return base, new, last
+
+
+def timed(name: str, command: list[str]) -> Step:
+    """Run a command; its wall time and that child's own peak RSS (os.wait4 reports it)."""
+    start = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, command)
+    return Step(name, round(seconds, 2), round(usage.ru_maxrss / 1024, 1))  # Linux: KiB
+
+
+def run_benchmark(dealers: int, months: int, seed: int, folder: Path) -> dict:
+    """Generate, then time each step on the same files; returns figures and ratios."""
+    started = time.perf_counter()
+    base, new, last = write_inputs(dealers, months, seed, folder)
+    order_lines = sum(
+        pl.scan_csv(p).select(pl.len()).collect().item() for p in base.glob("orders_*.csv")
+    )
+    csv_mb = sum(p.stat().st_size for p in base.glob("orders_*.csv")) / 1e6
+    setup = time.perf_counter() - started
+    db = folder / "bench.duckdb"
+    db.unlink(missing_ok=True)
+    cli = [sys.executable, "-m", "dealer_warnings.cli"]
+    last_base = add_months(date.fromisoformat(f"{last}-01"), -1)
+    first = add_months(last_base, -(BACKFILL_MONTHS - 1))
+    steps = [
+        timed("duckdb_scan", [sys.executable, "-c", SCAN_SCRIPT, str(base)]),
+        timed(
+            "full_load_and_backfill",
+            [
+                *cli,
+                "backfill",
+                "--input",
+                str(base),
+                "--db",
+                str(db),
+                "--from",
+                f"{first:%Y-%m}",
+                "--to",
+                f"{last_base:%Y-%m}",
+            ],
+        ),
+    ]
+    for path in new.iterdir():  # the new month's files arrive next to the old ones
+        path.rename(base / path.name)
+    steps.append(
+        timed(
+            "incremental_nightly",
+            [*cli, "run", "--input", str(base), "--db", str(db), "--as-of", last],
+        )
+    )
+    steps.append(timed("naive_pandas", [sys.executable, "-c", NAIVE_PANDAS_SCRIPT, str(base)]))
+    by_name = {s.name: s for s in steps}
+    scan = by_name["duckdb_scan"].seconds
+    full = by_name["full_load_and_backfill"].seconds
+    return {
+        "dealers": dealers,
+        "months": months,
+        "order_lines": order_lines,
+        "order_csv_mb": round(csv_mb, 1),
+        "setup_seconds": round(setup, 1),
+        "steps": [asdict(s) for s in steps],
+        "ratios": {
+            "full_vs_scan": round(full / scan, 2),
+            "incremental_vs_full": round(by_name["incremental_nightly"].seconds / full, 3),
+            "full_vs_naive_pandas": round(full / by_name["naive_pandas"].seconds, 2),
+        },
+    }
+
+
+def write_report(figures: dict, path: Path) -> None:
+    path.write_text(json.dumps(figures, indent=2), encoding="utf-8")
