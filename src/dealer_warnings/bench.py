@@ -101,7 +101,23 @@ def timed(name: str, command: list[str]) -> Step:
 def run_benchmark(dealers: int, months: int, seed: int, folder: Path) -> dict:
     """Generate, then time each step on the same files; returns figures and ratios."""
     started = time.perf_counter()
-    base, new, last = write_inputs(dealers, months, seed, folder)
+    # Generated in a child process: a child forked from a parent that had held the whole
+    # network in memory would report that parent's peak RSS as its own.
+    last = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dealer_warnings.bench",
+            str(dealers),
+            str(months),
+            str(seed),
+            str(folder),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    base, new = folder / "base", folder / "new"
     order_lines = sum(
         pl.scan_csv(p).select(pl.len()).collect().item() for p in base.glob("orders_*.csv")
     )
@@ -159,3 +175,8 @@ def run_benchmark(dealers: int, months: int, seed: int, folder: Path) -> dict:
 
 def write_report(figures: dict, path: Path) -> None:
     path.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":  # python -m dealer_warnings.bench DEALERS MONTHS SEED FOLDER
+    count, span, random_seed = map(int, sys.argv[1:4])
+    print(write_inputs(count, span, random_seed, Path(sys.argv[4]))[2])
