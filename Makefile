@@ -8,7 +8,7 @@ RUN := $(UV) run --frozen
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 # Other Prefect settings (start-up timeout, analytics) are in prefect.toml.
 
-.PHONY: setup demo test bench lint fmt clean
+.PHONY: setup browsers demo test bench lint fmt clean
 
 setup: $(UV)
 	$(UV) sync --frozen
@@ -17,12 +17,21 @@ setup: $(UV)
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet uv
 
+# Headless Chromium and CJK fonts (Debian packages) for the test that screenshots an e-mail digest.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browsers:
+	@command -v chromium >/dev/null && dpkg -s fonts-noto-cjk >/dev/null 2>&1 || \
+	if command -v apt-get >/dev/null; then \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; \
+	else echo "browsers: no apt-get; install Chromium yourself (the screenshot test skips without it)"; fi
+
 demo: setup
 	$(RUN) dealer-warnings demo-data --out data/demo
-	$(RUN) python flows/nightly.py --input data/demo --db data/warehouse.duckdb
+	DEALER_WARNINGS_NOTIFY__ROUTING_FILE=routing.example.yaml \
+		$(RUN) python flows/nightly.py --input data/demo --db data/warehouse.duckdb
 
 # pytest exits 5 when it collects no test: make fails on it like on any non-zero exit.
-test: setup
+test: setup browsers
 	$(RUN) pytest
 
 # Pipeline vs. a plain DuckDB scan vs. naive pandas on 3,000 dealers; BENCH_ARGS="--dealers 30000".

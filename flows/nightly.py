@@ -1,4 +1,4 @@
-"""The nightly run as a Prefect flow: load what is new, then alert on the as-of month.
+"""The nightly run as a Prefect flow: load what is new, alert on the as-of month, e-mail changes.
 
 Thin wrappers over `dealer_warnings.pipeline`, so a scheduled run and `dealer-warnings run`
 do the same thing. Run once by hand: `uv run python flows/nightly.py --input data/demo`.
@@ -18,6 +18,7 @@ from prefect.tasks import Task
 
 from dealer_warnings import pipeline
 from dealer_warnings.config import Settings, load_settings
+from dealer_warnings.notify import NotifyReport
 from dealer_warnings.warehouse import WarehouseBusy
 
 
@@ -40,7 +41,7 @@ RETRY_WHEN_BUSY: dict[str, Any] = {
 }
 
 
-Report = TypeVar("Report", pipeline.LoadReport, pipeline.DetectReport)
+Report = TypeVar("Report", pipeline.LoadReport, pipeline.DetectReport, NotifyReport)
 
 
 def logged(report: Report) -> Report:
@@ -61,6 +62,48 @@ def detect_month(db_path: Path, as_of: date | None, settings: Settings) -> pipel
     return logged(pipeline.detect(db_path, as_of, settings))
 
 
+class DeliveryIncomplete(RuntimeError):
+    """E-mails still wait in the outbox after a notify run: worth a retry, a mail server outage
+    often passes."""
+
+    def __init__(self, report: NotifyReport) -> None:
+        super().__init__(report.summary())  # what the run's log shows
+        self.report = report
+
+    def __reduce__(self) -> tuple:
+        return DeliveryIncomplete, (self.report,)
+
+
+def _busy_or_undelivered(task: Task[..., Any], task_run: TaskRun, state: State) -> bool:
+    """Retry what waiting can fix: another run holding the warehouse, or a mail server outage."""
+    return _warehouse_busy(task, task_run, state) or isinstance(
+        state.result(raise_on_failure=False), DeliveryIncomplete
+    )
+
+
+@task(retry_condition_fn=_busy_or_undelivered)
+def notify_month(db_path: Path, month: date, settings: Settings) -> NotifyReport:
+    """E-mail the month's alert changes and deliver what waits in the outbox (retries and
+    their delay come from settings.notify)."""
+    report = logged(pipeline.notify(db_path, month, settings))
+    if report.delivery.undelivered:
+        raise DeliveryIncomplete(report)
+    return report
+
+
+def delivered_or_waiting(state: State) -> NotifyReport:
+    """The notify task's report, also when e-mails still wait after its retries: the run
+    completes, the alerts are stored and the e-mails go out on the next run. Other errors
+    (a bad routing file) fail the run."""
+    outcome = state.result(raise_on_failure=False)
+    if isinstance(outcome, DeliveryIncomplete):
+        get_run_logger().warning("E-mails not delivered yet: %s", outcome)
+        return outcome.report
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
 def resolve(input_dir: str, db_path: str, config_path: str | None) -> tuple[Path, Path, Settings]:
     """Absolute paths (relative ones are taken from the working directory) and the settings."""
     settings = load_settings(Path(config_path) if config_path else None)
@@ -74,13 +117,18 @@ def nightly(
     as_of: str | None = None,
     config_path: str | None = None,
 ) -> dict[str, Any]:
-    """Load the new exports, then alert on `as_of` (YYYY-MM; default: the last complete month)."""
+    """Load the new exports, alert on `as_of` (YYYY-MM; default: the last complete month), then
+    e-mail what changed (a mail server outage does not fail the run)."""
     input_path, db, settings = resolve(input_dir, db_path, config_path)
     month = pipeline.parse_month(as_of) if as_of else None  # a typo fails before loading
-    return {
-        "load": load_new_files(input_path, db, settings),
-        "detect": detect_month(db, month, settings),
-    }
+    loaded = load_new_files(input_path, db, settings)
+    detected = detect_month(db, month, settings)
+    notify = notify_month.with_options(
+        retries=settings.notify.delivery_retries,
+        retry_delay_seconds=settings.notify.delivery_retry_delay_seconds,
+    )
+    notified = notify(db, detected.last_month, settings, return_state=True)
+    return {"load": loaded, "detect": detected, "notify": delivered_or_waiting(notified)}
 
 
 def arguments(description: str) -> argparse.ArgumentParser:

@@ -12,10 +12,13 @@ from polars.testing import assert_frame_equal
 from dealer_warnings.contract import SOURCES
 from dealer_warnings.demo import (
     EVENT_KINDS,
+    NEGLECTED_DAYS_TO_CLOSE,
     QUALITY_HEADERS_ZH,
     DemoData,
+    Regime,
     generate_demo,
     last_complete_month,
+    varied_regime,
     write_demo,
 )
 
@@ -63,14 +66,21 @@ def test_labels_cover_every_event_and_both_traps(demo: DemoData) -> None:
     in_last_month = dict(
         events.filter(pl.col("month") == "2026-10")["indicator"].value_counts().iter_rows()
     )
-    assert all(in_last_month.get(kind, 0) >= 2 for kind in EVENT_KINDS), in_last_month
+    assert all(in_last_month.get(kind, 0) >= 1 for kind in EVENT_KINDS), in_last_month
     traps = labels.filter(pl.col("kind") == "trap")
     cheaper_mix = traps.filter(pl.col("note").str.starts_with("cheaper_mix"))
     assert cheaper_mix.height > 0 and set(cheaper_mix["indicator"]) == {"price_drop"}
     dip = traps.filter(pl.col("note").str.starts_with("region_dip"))
     assert dip.height > 0 and set(dip["indicator"]) == {"order_drop"}
     assert dip["month"].n_unique() == 1 and dip["month"][0] < "2026-10"
-    assert labels["dealer_id"].n_unique() == labels.height, "one event or trap per dealer"
+    injected = labels.filter(
+        (pl.col("kind") == "event") | pl.col("note").str.starts_with("cheaper_mix")
+    )
+    assert injected["dealer_id"].n_unique() == injected.height, "one event or trap per dealer"
+    for trap, indicator in (("logistics_wave", "category_spike"), ("stock_up", "sellthrough_gap")):
+        region_wide = traps.filter(pl.col("note").str.starts_with(trap))
+        assert region_wide.height > 0 and set(region_wide["indicator"]) == {indicator}
+        assert region_wide["month"].n_unique() == 1
     assert labels["dealer_id"].is_in(demo.dealers["dealer_id"].implode()).all()
     assert labels["month"].is_between("2024-11", "2026-10").all()
 
@@ -83,7 +93,7 @@ def test_nothing_is_dated_after_the_end_month(demo: DemoData) -> None:
     assert demo.dealers["active_since"].max() <= LAST_DAY
     assert demo.sales["month"].max() == "2026-10"
     days_open = (demo.complaints["closed_on"] - demo.complaints["opened_on"]).dt.total_days()
-    assert days_open.drop_nulls().is_between(1, 60).all()
+    assert days_open.drop_nulls().is_between(1, NEGLECTED_DAYS_TO_CLOSE[1]).all()
     assert demo.complaints["closed_on"].null_count() > 0
 
 
@@ -220,3 +230,67 @@ def test_too_small_networks_are_refused() -> None:
         generate_demo(DEALERS, 12, SEED, END_MONTH)
     with pytest.raises(ValueError, match="too few"):
         generate_demo(10, MONTHS, SEED, END_MONTH)
+
+
+def _events(demo: DemoData, indicator: str) -> list[tuple[str, str]]:
+    events = demo.labels.filter((pl.col("kind") == "event") & (pl.col("indicator") == indicator))
+    return events.select("dealer_id", "month").rows()
+
+
+def _monthly(frame: pl.DataFrame, date_column: str, dealer_id: str) -> pl.DataFrame:
+    return frame.filter(pl.col("dealer_id") == dealer_id).with_columns(
+        pl.col(date_column).dt.strftime("%Y-%m").alias("month")
+    )
+
+
+def test_a_service_overdue_dealer_leaves_most_new_cases_open(bigger_demo: DemoData) -> None:
+    for dealer_id, month in _events(bigger_demo, "service_overdue"):
+        cases = _monthly(bigger_demo.complaints, "opened_on", dealer_id)
+        days = (pl.col("closed_on") - pl.col("opened_on")).dt.total_days()
+        slow = days.fill_null(10_000) > 31
+        before = cases.filter(pl.col("month") < month).select(slow.mean()).item()
+        after = cases.filter(pl.col("month") >= month).select(slow.mean()).item()
+        assert after > before + 0.3, (dealer_id, before, after)
+
+
+def test_a_category_spike_adds_complaints_of_one_watched_category(bigger_demo: DemoData) -> None:
+    for dealer_id, month in _events(bigger_demo, "category_spike"):
+        that_month = _monthly(bigger_demo.complaints, "opened_on", dealer_id).filter(
+            pl.col("month") == month
+        )
+        top = that_month["category"].value_counts(sort=True).row(0)
+        assert top[0] in ("logistics", "packaging", "design") and top[1] >= 4, (dealer_id, top)
+
+
+def _before_and_after(frame: pl.DataFrame, month: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return frame.filter(pl.col("month") < month), frame.filter(pl.col("month") >= month)
+
+
+def test_a_sellthrough_gap_dealer_buys_more_than_it_sells(bigger_demo: DemoData) -> None:
+    for dealer_id, month in _events(bigger_demo, "sellthrough_gap"):
+        orders = bigger_demo.orders.filter(pl.col("quantity") > 0)
+        bought = _before_and_after(_monthly(orders, "order_date", dealer_id), month)
+        sold = _before_and_after(bigger_demo.sales.filter(pl.col("dealer_id") == dealer_id), month)
+        ratio = [b["quantity"].sum() / s["units"].sum() for b, s in zip(bought, sold, strict=True)]
+        assert ratio[1] > 1.3 * ratio[0], dealer_id
+
+
+def test_a_style_shift_dealer_stops_buying_its_regions_best_styles(bigger_demo: DemoData) -> None:
+    for dealer_id, month in _events(bigger_demo, "style_shift"):
+        if month == "2026-10":
+            continue  # one month of orders is too few to compare shares reliably
+        note = bigger_demo.labels.filter(pl.col("dealer_id") == dealer_id)["note"][0]
+        best = note.split("(")[1].split(")")[0].split(", ")
+        orders = bigger_demo.orders.filter(pl.col("quantity") > 0)
+        lines = _before_and_after(_monthly(orders, "order_date", dealer_id), month)
+        before, after = (part["style"].is_in(best).mean() for part in lines)
+        assert after < 0.5 * before, (dealer_id, best)
+
+
+def test_a_varied_regime_is_drawn_from_the_seed_and_changes_the_network() -> None:
+    assert varied_regime(3) == varied_regime(3)
+    assert varied_regime(3) != varied_regime(4)
+    assert varied_regime(3) != Regime()
+    varied = generate_demo(DEALERS * 3, MONTHS, 3, END_MONTH, varied_regime(3))
+    assert not varied.orders.equals(generate_demo(DEALERS * 3, MONTHS, 3, END_MONTH).orders)
+    assert set(varied.labels.filter(pl.col("kind") == "event")["indicator"]) == set(EVENT_KINDS)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import polars as pl
 import pytest
 
-from dealer_warnings.evaluate import evaluate, read_labels
+from dealer_warnings.evaluate import dormancy_onsets, dormancy_table, evaluate, read_labels
 
 INDICATORS = ("order_drop", "complaint_spike")
 
@@ -74,3 +75,64 @@ def test_labels_without_a_required_column_are_refused(tmp_path):
     path.write_text("dealer_id,month,indicator\nD1,2026-03,order_drop\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"missing column.*kind"):
         read_labels(path)
+
+
+def test_an_event_too_recent_to_be_found_in_time_is_pending_not_missed(labels):
+    found = alerts(("2026-03", "D1", "order_drop"), ("2026-06", "D9", "order_drop"))
+    late = labels.vstack(
+        read_labels_text("dealer_id,month,indicator,kind,note\nD5,2026-06,order_drop,event,x\n")
+    )
+    table = by_indicator(
+        evaluate(found, late, 1000, INDICATORS, date(2026, 1, 1), date(2026, 6, 1))
+    )
+
+    assert (table["order_drop"]["events"], table["order_drop"]["pending"]) == (2, 1)
+    assert table["order_drop"]["recall"] == pytest.approx(1 / 2)  # D1 found, D4 missed
+    assert table["all (per dealer)"]["pending"] == 1
+
+
+def read_labels_text(text: str) -> pl.DataFrame:
+    return read_labels(io.StringIO(text))
+
+
+def dealer_months(orders: dict[str, list[int]]) -> pl.DataFrame:
+    months = pl.date_range(date(2026, 1, 1), date(2026, 8, 1), "1mo", eager=True).to_list()
+    return pl.DataFrame(
+        [(d, months[i], n) for d, counts in orders.items() for i, n in enumerate(counts)],
+        schema={"dealer_id": pl.Utf8, "month": pl.Date, "orders": pl.Int64},
+        orient="row",
+    )
+
+
+def test_a_dealer_goes_dormant_after_three_months_without_an_order():
+    history = dealer_months(
+        {
+            "D1": [4, 4, 4, 0, 0, 0, 0, 0],  # dormant from April
+            "D2": [4, 0, 0, 4, 0, 0, 4, 4],  # quiet spells, never three months
+            "D3": [0, 0, 0, 4, 4, 4, 0, 0],  # a late start is not dormancy; the end is unseen
+        }
+    )
+    onsets = dormancy_onsets(history)
+    assert onsets.rows() == [("D1", date(2026, 4, 1))]
+
+
+def test_dormancy_figures_count_warnings_and_their_lead_without_labels():
+    history = dealer_months({"D1": [4, 4, 4, 0, 0, 0, 0, 0], "D2": [4] * 8})
+    fired = alerts(
+        ("2026-02", "D1", "order_drop"),  # two months before D1 stops ordering: warned
+        ("2026-01", "D2", "complaint_spike"),  # D2 carries on: not followed by dormancy
+        ("2026-07", "D2", "order_drop"),  # too recent to know what follows
+    )
+    table = by_indicator(
+        dormancy_table(
+            fired, dormancy_onsets(history), 16, INDICATORS, date(2026, 1, 1), date(2026, 8, 1)
+        )
+    )
+
+    drop = table["order_drop"]
+    assert (drop["went_dormant"], drop["warned"], drop["mean_lead_months"]) == (1, 1, 2.0)
+    assert (drop["alerts_followed_up"], drop["followed_by_dormancy"]) == (1, 1)
+    spike = table["complaint_spike"]
+    assert (spike["warned"], spike["alerts_followed_up"], spike["precision"]) == (0, 1, 0.0)
+    assert spike["false_per_1000_dealer_months"] == pytest.approx(1000 / 16)
+    assert table["any alert"]["recall"] == 1.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,14 +19,14 @@ from prefect.testing.utilities import prefect_test_harness
 from prefect.utilities.importtools import import_object
 
 from dealer_warnings import pipeline
-from dealer_warnings.config import load_settings
+from dealer_warnings.config import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 LAST_MONTH = pipeline.last_complete_month(date.today())  # where the demo data ends, too
 # Another process with the warehouse open for writing, for a second.
-HOLD_WAREHOUSE = (
-    "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
-    "print('held', flush=True); time.sleep(1)"
+HOLD_WAREHOUSE = (  # holds the warehouse open until its standard input closes
+    "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+    "sys.stdin.read()"
 )
 
 
@@ -70,6 +71,31 @@ def test_nightly_loads_then_alerts_on_the_last_complete_month(
     assert reports["load"].totals()["files_loaded"] > 0
     assert reports["detect"].last_month == LAST_MONTH
     assert _alert_months(tmp_path / "warehouse.duckdb") == [LAST_MONTH]
+    notified = reports["notify"]  # no SMTP host: .eml files in outbox/ next to the warehouse
+    assert notified.decided.month == LAST_MONTH and notified.decided.created > 0
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == notified.delivery.sent
+
+
+def test_a_mail_server_outage_leaves_the_e_mails_pending_and_the_run_completed(
+    demo_input: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:  # a free port: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for name, value in {"HOST": "127.0.0.1", "PORT": port, "SECURITY": "none"}.items():
+        monkeypatch.setenv(f"DEALER_WARNINGS_NOTIFY__SMTP__{name}", str(value))
+    monkeypatch.setenv("DEALER_WARNINGS_NOTIFY__DELIVERY_RETRIES", "1")
+    monkeypatch.setenv("DEALER_WARNINGS_NOTIFY__DELIVERY_RETRY_DELAY_SECONDS", "0")
+    db = tmp_path / "warehouse.duckdb"
+
+    reports = _flow("flows/nightly.py:nightly")(str(demo_input), str(db))
+
+    assert _alert_months(db) == [LAST_MONTH]
+    with duckdb.connect(str(db), read_only=True) as con:
+        outbox = con.execute(
+            "SELECT status, attempts, count(*) FROM notifications GROUP BY ALL"
+        ).fetchall()
+    assert outbox == [("pending", 2, reports["notify"].delivery.undelivered)]  # tried, retried once
 
 
 def test_backfill_alerts_on_every_month_in_range(demo_input: Path, tmp_path: Path) -> None:
@@ -88,16 +114,26 @@ def test_load_retries_while_the_warehouse_is_busy_but_not_on_bad_input(
     demo_input: Path, tmp_path: Path
 ) -> None:
     db = tmp_path / "warehouse.duckdb"
-    load = import_object(f"{ROOT / 'flows/nightly.py'}:load_new_files").with_options(
-        retry_delay_seconds=2
-    )
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_WAREHOUSE, str(db)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD_WAREHOUSE, str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout.readline() == "held\n"
+    nightly = import_object(f"{ROOT / 'flows/nightly.py'}:load_new_files")
+    retry_condition = nightly.retry_condition_fn
 
-    busy_first = load(demo_input, db, load_settings(), return_state=True)
-    holder.wait()
+    def release_then_decide(task, task_run, state) -> bool:
+        """The other process lets go once the first attempt has failed: the retry succeeds."""
+        holder.stdin.close()
+        holder.wait()
+        return retry_condition(task, task_run, state)
+
+    load = nightly.with_options(retry_delay_seconds=0, retry_condition_fn=release_then_decide)
+
+    impatient = Settings(warehouse={"lock_timeout_seconds": 0.1})  # gives up, so Prefect retries
+    busy_first = load(demo_input, db, impatient, return_state=True)
     assert busy_first.is_completed() and _run_count(busy_first) > 1
 
     missing_folder = load(tmp_path / "missing", db, load_settings(), return_state=True)

@@ -13,5 +13,6 @@ CREATE TABLE IF NOT EXISTS loads (
     rows_replaced     BIGINT NOT NULL DEFAULT 0, -- earlier rows this file restated
     status            TEXT NOT NULL,   -- loaded | rejected | ignored | skipped
     message           TEXT,
-    loaded_at         TIMESTAMP NOT NULL DEFAULT current_timestamp
+    loaded_at         TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    CHECK (rows_read = rows_loaded + rows_quarantined)  -- nothing lost, nothing counted twice
 );

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -33,6 +41,12 @@ class WarehouseSettings(Section):
     memory_limit: str = Field("4GB", description="DuckDB memory_limit; spills to temp_dir above it")
     threads: int | None = Field(None, description="DuckDB threads; None = one per core")
     temp_dir: Path | None = Field(None, description="DuckDB spill directory; None = next to the db")
+    lock_timeout_seconds: float = Field(
+        60,
+        ge=0,
+        description="seconds a run waits while another process holds the database, then gives "
+        "up with a message; runs never share the file, so the second one waits its turn",
+    )
 
 
 class IngestSettings(Section):
@@ -45,58 +59,119 @@ class IngestSettings(Section):
     )
 
 
+Direction = Literal["down", "up", "both"]
+
+
 class BaselineSettings(Section):
     """How a dealer's own history and its peers give the expected value for a month."""
 
     baseline_months: int = Field(
-        6, ge=2, description="months of own history in the baseline median"
+        6, ge=2, description="months of own history in the recent-level median"
     )
     min_history_months: int = Field(
         6,
         ge=2,
-        description="months of history a dealer needs before it can alert; fewer = no verdict",
+        description="months of history a dealer needs before it can alert; fewer = no verdict "
+        "(an indicator's own min_history_months overrides it)",
     )
     noise_months: int = Field(
         12, ge=3, description="months used to measure how noisy the dealer's series normally is"
+    )
+    noise_prior_months: float = Field(
+        6.0,
+        ge=0,
+        description="weight, in months of own history, of the peer group's typical noise in a "
+        "dealer's noise estimate: a dealer whose last year happened to be calm is not judged "
+        "by that calm alone",
     )
     min_peer_group: int = Field(
         5,
         ge=2,
         description="dealers a region+tier group needs; smaller groups fall back to the region",
     )
+    min_region_group: int = Field(
+        3,
+        ge=2,
+        description="dealers a region needs to be a peer group; smaller ones use the whole network",
+    )
+    max_seasonal_weight: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="cap on how much of last year's same-month deviation from peers is carried "
+        "into this year's expectation (the weight itself is measured on the data)",
+    )
 
 
-class DropSettings(Section):
-    """A fall of a monthly amount against the dealer's peer-adjusted baseline."""
+class IndicatorSettings(Section):
+    """What every indicator has: on or off, how improbable a month must be, history, direction."""
+
+    enabled: bool = Field(True, description="compute this indicator at all")
+    p_warning: float = Field(
+        1e-4,
+        gt=0,
+        lt=1,
+        description="sensitivity: the probability of a value at least this extreme under the "
+        "dealer's normal behaviour, at or below which it alerts (1e-4 = about one false alarm "
+        "per 10,000 dealer-months)",
+    )
+    p_critical: float = Field(
+        1e-7, gt=0, lt=1, description="tail probability at or below which an alert is critical"
+    )
+    min_history_months: int | None = Field(
+        None,
+        ge=2,
+        description="months of history before a verdict; None = detect.baseline.min_history_months",
+    )
+    direction: Direction = Field(
+        "down", description="which way is bad: down (a fall), up (a rise) or both"
+    )
+
+    def history_needed(self, baseline: BaselineSettings) -> int:
+        return self.min_history_months or baseline.min_history_months
+
+
+class DropSettings(IndicatorSettings):
+    """A monthly amount moving far from the dealer's seasonal, peer-adjusted expectation."""
 
     min_drop: float = Field(
-        0.4, gt=0, lt=1, description="fraction below the expected value to alert"
+        0.4,
+        gt=0,
+        lt=1,
+        description="fraction away from the expected value to alert: a real change, not just "
+        "an improbable one",
     )
     critical_drop: float = Field(
-        0.7, gt=0, lt=1, description="fraction below expected for critical"
-    )
-    z_warning: float = Field(
-        4.0, gt=0, description="robust z-score (vs the dealer's own noise) needed to alert"
+        0.7, gt=0, lt=1, description="fraction away from expected for critical"
     )
     min_baseline: float = Field(
-        20, ge=0, description="smallest monthly baseline (units or money) worth alerting on"
-    )
-    min_count_z: float = Field(
-        3.0,
-        gt=0,
-        description="fall in units, in standard deviations of a compound Poisson count of "
-        "lumpy orders, needed to alert; keeps a small dealer's empty month quiet",
+        20, ge=0, description="minimum volume: smallest monthly baseline (units) worth alerting on"
     )
     windows: tuple[int, ...] = Field(
-        (1, 3),
+        (1, 3, 6),
         min_length=1,
-        description="months summed before testing: 1 catches a sudden fall, 3 a lasting one "
-        "of a noisy dealer",
+        description="months summed before testing: 1 catches a sudden fall, 3 and 6 a lasting "
+        "one of a noisy dealer (the sensitivity is split between them)",
     )
 
 
-class PriceDropSettings(Section):
+class SalesDropSettings(DropSettings):
+    min_baseline: float = Field(
+        500, ge=0, description="minimum volume: smallest monthly sell-out (money) worth alerting on"
+    )
+
+
+class PriceDropSettings(IndicatorSettings):
     """Like-for-like price index: each SKU against its own recent price for that dealer."""
+
+    p_warning: float = Field(
+        1e-6,
+        gt=0,
+        lt=1,
+        description="sensitivity: tail probability at which it alerts (prices are steady, so a "
+        "real cut is very improbable; a strict level costs no recall)",
+    )
+    p_critical: float = Field(1e-9, gt=0, lt=1, description="tail probability for critical")
 
     min_drop: float = Field(0.08, gt=0, lt=1, description="index fall (fraction) to alert")
     critical_drop: float = Field(0.2, gt=0, lt=1, description="index fall (fraction) for critical")
@@ -104,30 +179,215 @@ class PriceDropSettings(Section):
     min_coverage: float = Field(
         0.5, gt=0, le=1, description="share of the month's units on SKUs with a price history"
     )
-    min_units: int = Field(10, ge=1, description="units in the month on comparable SKUs")
-    z_warning: float = Field(
-        3.0, gt=0, description="robust z-score of the index fall vs the dealer's own wobble"
+    min_units: int = Field(
+        10, ge=1, description="minimum volume: units in the month on comparable SKUs"
     )
 
 
-class SpikeSettings(Section):
-    """A count jumping above its expected rate (Poisson test: small counts are judged fairly)."""
+class SpikeSettings(IndicatorSettings):
+    """A count jumping above its expected rate (negative binomial test: small counts are
+    judged fairly, and the extra spread of real counts is measured on the data)."""
 
-    p_warning: float = Field(1e-3, gt=0, lt=1, description="Poisson tail probability to alert")
-    p_critical: float = Field(1e-6, gt=0, lt=1, description="Poisson tail probability for critical")
-    min_count: int = Field(5, ge=1, description="fewest events in the month that can alert")
+    p_warning: float = Field(
+        3e-5,
+        gt=0,
+        lt=1,
+        description="sensitivity: tail probability of at least this count at which it alerts",
+    )
+    p_critical: float = Field(1e-7, gt=0, lt=1, description="tail probability for critical")
+    min_count: int = Field(
+        5, ge=1, description="minimum volume: fewest events in the month that can alert"
+    )
     min_ratio: float = Field(2.0, gt=1, description="count must be at least this x expected")
     baseline_months: int = Field(12, ge=3, description="months of history for the expected rate")
-
-
-class SalesDropSettings(DropSettings):
-    min_baseline: float = Field(
-        500, ge=0, description="smallest monthly sell-out (money) worth alerting on"
+    windows: tuple[int, ...] = Field(
+        (1,),
+        min_length=1,
+        description="months summed before testing: 1 catches a burst, 2 a problem that "
+        "lasts (the sensitivity is split between them)",
     )
+    direction: Direction = Field("up", description="which way is bad: up (a rise), down or both")
 
 
 class QualitySpikeSettings(SpikeSettings):
+    p_warning: float = Field(
+        1e-4,
+        gt=0,
+        lt=1,
+        description="sensitivity: tail probability at which it alerts (incidents are rare and "
+        "steady: a looser level than complaints' costs few false alarms)",
+    )
     min_count: int = Field(4, ge=1, description="fewest incidents in the month that can alert")
+
+
+class ServiceOverdueSettings(SpikeSettings):
+    """Complaints and service cases left open too long at month end."""
+
+    p_warning: float = Field(
+        1e-4, gt=0, lt=1, description="sensitivity: tail probability at which it alerts"
+    )
+    overdue_days: int = Field(
+        30, ge=1, description="a case still open this many days after it was opened is overdue"
+    )
+    recent_days: int = Field(
+        120,
+        ge=1,
+        description="only cases opened within this many days before month end count: an old "
+        "forgotten backlog is known already and would hide a new failure to follow up",
+    )
+    min_count: int = Field(
+        4, ge=1, description="minimum volume: fewest overdue open cases that can alert"
+    )
+
+
+class SellthroughSettings(IndicatorSettings):
+    """Sell-in running ahead of sell-out: stock piling up at the dealer."""
+
+    p_warning: float = Field(
+        1e-3,
+        gt=0,
+        lt=1,
+        description="sensitivity: tail probability at which it alerts (lumpy purchases make a "
+        "stock build hard to prove; the size rule min_gap keeps it quiet otherwise)",
+    )
+    p_critical: float = Field(1e-6, gt=0, lt=1, description="tail probability for critical")
+
+    windows: tuple[int, ...] = Field(
+        (3, 6),
+        min_length=1,
+        description="months of sell-in and sell-out compared: stock builds over time, and "
+        "lumpy purchases need a few months to tell (the sensitivity is split between them)",
+    )
+    usual_months: int = Field(
+        12,
+        ge=3,
+        description="months before the window that set the dealer's usual sell-in per unit sold",
+    )
+    min_gap: float = Field(
+        0.4,
+        gt=0,
+        description="sell-in at least this fraction above what the dealer's usual sell-through "
+        "of its sell-out predicts",
+    )
+    critical_gap: float = Field(1.0, gt=0, description="sell-in this fraction above for critical")
+    min_units: float = Field(
+        20, ge=0, description="minimum volume: units sold out a month in the window"
+    )
+    direction: Direction = Field("up", description="up: sell-in ahead of sell-out (stock piles up)")
+
+
+class CategorySpikeSettings(SpikeSettings):
+    """Complaints of one category (logistics, packaging, design) rising against peers."""
+
+    p_warning: float = Field(
+        3e-5, gt=0, lt=1, description="sensitivity: tail probability at which it alerts"
+    )
+
+    categories: tuple[str, ...] = Field(
+        ("logistics", "packaging", "design"),
+        min_length=1,
+        description="complaint categories watched one by one",
+    )
+    min_count: int = Field(
+        4, ge=1, description="minimum volume: fewest complaints of the category in the window"
+    )
+    windows: tuple[int, ...] = Field(
+        (1, 2), min_length=1, description="months summed before testing (see complaint_spike)"
+    )
+
+
+class StyleShiftSettings(IndicatorSettings):
+    """A dealer's orders of its region's best-selling styles collapsing (it buys them elsewhere)."""
+
+    p_warning: float = Field(
+        1e-5, gt=0, lt=1, description="sensitivity: tail probability at which it alerts"
+    )
+    p_critical: float = Field(1e-8, gt=0, lt=1, description="tail probability for critical")
+
+    top_styles: int = Field(2, ge=1, description="the region's best-selling styles watched")
+    region_months: int = Field(
+        12, ge=1, description="months of the region's orders that rank the styles"
+    )
+    windows: tuple[int, ...] = Field(
+        (1, 2),
+        min_length=1,
+        description="months of the dealer's order lines tested: 1 catches a sharp switch of a "
+        "busy dealer, 2 a quieter one (the sensitivity is split between them)",
+    )
+    usual_months: int = Field(
+        12, ge=3, description="months before the window that set the dealer's usual share"
+    )
+    min_share: float = Field(
+        0.2,
+        gt=0,
+        lt=1,
+        description="the dealer's usual share of order lines in those styles; below it the "
+        "styles are not its business anyway",
+    )
+    min_drop: float = Field(
+        0.5, gt=0, lt=1, description="fall of that share (fraction of the usual share) to alert"
+    )
+    critical_drop: float = Field(0.8, gt=0, lt=1, description="fall of the share for critical")
+    min_lines: int = Field(
+        10, ge=1, description="minimum volume: order lines a month in the window worth judging"
+    )
+
+
+class HealthSettings(Section):
+    """The monthly health grade per dealer (dealer_health): dormant, declining, at risk,
+    growing, stable, or new (less than a year and a quarter of history to compare with)."""
+
+    dormant_months: int = Field(
+        3, ge=1, description="months in a row without an order that make a dealer dormant"
+    )
+    recent_months: int = Field(
+        3, ge=1, description="months an alert keeps a dealer declining (a drop) or at risk"
+    )
+    growing: float = Field(
+        0.2,
+        gt=0,
+        description="rise of units ordered in the last `recent_months` months against the same "
+        "months a year before (fraction) that makes a dealer without alerts growing",
+    )
+    declining: float = Field(
+        0.3,
+        gt=0,
+        lt=1,
+        description="fall of those units against a year before (fraction) that makes a dealer "
+        "declining even without a drop alert",
+    )
+
+
+class DetectOverride(Section):
+    """Thresholds for one region and/or tier: `{region: North, order_drop: {min_drop: 0.5}}`.
+    Later overrides win over earlier ones; unnamed settings keep their values."""
+
+    region: str | None = Field(None, description="the region it applies to; None = every region")
+    tier: str | None = Field(None, description="the tier it applies to; None = every tier")
+    sections: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="indicator sections and the values that change"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_sections(cls, data: Any) -> Any:
+        """Every key besides region and tier is a detect section: `order_drop: {...}`."""
+        if not isinstance(data, dict) or "sections" in data:
+            return data
+        scope = {k: v for k, v in data.items() if k in ("region", "tier")}
+        return scope | {"sections": {k: v for k, v in data.items() if k not in scope}}
+
+    def applies_to(self, region: str | None, tier: str | None) -> bool:
+        return (self.region is None or self.region == region) and (
+            self.tier is None or self.tier == tier
+        )
+
+
+class DetectOverrides(RootModel[list[DetectOverride]]):
+    root: list[DetectOverride] = Field(
+        default_factory=list,
+        description="per region/tier thresholds, e.g. [{region: North, order_drop: {min_drop: 0.5}}]",
+    )
 
 
 class DetectSettings(Section):
@@ -137,6 +397,81 @@ class DetectSettings(Section):
     price_drop: PriceDropSettings = PriceDropSettings()
     complaint_spike: SpikeSettings = SpikeSettings()
     quality_spike: QualitySpikeSettings = QualitySpikeSettings()
+    service_overdue: ServiceOverdueSettings = ServiceOverdueSettings()
+    sellthrough_gap: SellthroughSettings = SellthroughSettings()
+    category_spike: CategorySpikeSettings = CategorySpikeSettings()
+    style_shift: StyleShiftSettings = StyleShiftSettings()
+    health: HealthSettings = HealthSettings()
+    overrides: DetectOverrides = DetectOverrides()
+
+    @model_validator(mode="after")
+    def _overrides_are_valid(self) -> DetectSettings:
+        """Apply each override once at start-up, so a misspelled threshold fails here."""
+        for override in self.overrides.root:
+            self._with(override)
+        return self
+
+    def _with(self, override: DetectOverride) -> DetectSettings:
+        unknown = sorted(
+            set(override.sections) - set(type(self).model_fields) - {"overrides", "health"}
+        )
+        if unknown:
+            raise ValueError(f"overrides: unknown detect section(s) {', '.join(unknown)}")
+        changed = {}
+        for name, values in override.sections.items():
+            section = getattr(self, name)
+            try:
+                changed[name] = type(section).model_validate(section.model_dump() | values)
+            except ValidationError as error:
+                problems = "; ".join(
+                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()
+                )
+                raise ValueError(
+                    f"overrides for region {override.region} tier {override.tier}: {name}: {problems}"
+                ) from None
+        return self.model_copy(update=changed)
+
+    def for_group(self, region: str | None, tier: str | None) -> DetectSettings:
+        """The settings of dealers in this region and tier: defaults, then matching overrides."""
+        settings = self
+        for override in self.overrides.root:
+            if override.applies_to(region, tier):
+                settings = settings._with(override)
+        return settings
+
+
+class SmtpSettings(Section):
+    """The mail server; without a host, e-mails are written as .eml files to the outbox folder.
+
+    Set from the environment, e.g. `DEALER_WARNINGS_NOTIFY__SMTP__HOST=mail.example.com`.
+    """
+
+    host: str | None = Field(None, description="SMTP server; None = write .eml files instead")
+    port: int = Field(587, ge=1, le=65535, description="587 for starttls, 465 for ssl, 25 for none")
+    security: Literal["none", "starttls", "ssl"] = Field(
+        "starttls", description="how the connection is encrypted"
+    )
+    username: str | None = Field(None, description="login; None = send without logging in")
+    password: SecretStr | None = Field(None, description="never printed: shows as **********")
+    timeout_seconds: float = Field(30, gt=0, description="give up on a silent server after this")
+
+
+class NotifySettings(Section):
+    smtp: SmtpSettings = SmtpSettings()
+    sender: str = Field("dealer-warnings@localhost", description="From address of the e-mails")
+    outbox_dir: Path | None = Field(
+        None, description="where .eml files go without an SMTP host; None = outbox/ next to the db"
+    )
+    routing_file: Path | None = Field(
+        None,
+        description="YAML: languages, region/tier rules, fallback, director; None = managers only",
+    )
+    delivery_retries: int = Field(
+        2, ge=0, description="nightly flow: times the notify task retries undelivered e-mails"
+    )
+    delivery_retry_delay_seconds: int = Field(
+        300, ge=0, description="wait between those retries: a mail server outage often passes"
+    )
 
 
 class Settings(BaseSettings):
@@ -147,6 +482,7 @@ class Settings(BaseSettings):
     warehouse: WarehouseSettings = WarehouseSettings()
     ingest: IngestSettings = IngestSettings()
     detect: DetectSettings = DetectSettings()
+    notify: NotifySettings = NotifySettings()
     top_n: int = Field(10, ge=1, description="dealers shown in the run summary")
 
     @classmethod

@@ -7,6 +7,10 @@ every reader. The data is shaped like a real network (seasonality, trends, overd
 noise, list price changes, returns, late starters) so that detection tuned on it has to cope
 with what a real network throws at it. Injected events and traps (changes that look alarming
 but must not alert) are listed in labels.csv so alerts can be scored.
+
+A `Regime` holds the knobs that make one network unlike another (how noisy, seasonal, big and
+lumpy it is, how strong its events are); `Regime()` is the demo, `varied_regime(seed)` draws
+another one, so detection is measured on networks it was not tuned on.
 """
 
 from __future__ import annotations
@@ -21,14 +25,11 @@ import polars as pl
 from openpyxl import Workbook
 
 # --- Dealer network -------------------------------------------------------------------------
-REGION_NAMES = ("North", "South", "East", "West", "Central", "Northeast", "Southwest")
-REGION_COUNT_RANGE = (5, 7)
+REGION_NAMES = ("North", "South", "East", "West", "Central", "Northeast", "Southwest", "Coast")
 REGION_SIZE_CONCENTRATION = 3.0  # Dirichlet: regions differ in size, none is empty in practice
 TIERS = ("A", "B", "C")
-TIER_SHARES = (0.15, 0.35, 0.50)
-ORDERS_PER_MONTH_BY_TIER = (40.0, 15.0, 6.0)  # median dealer of the tier
+ORDERS_PER_MONTH_BY_TIER = (40.0, 15.0, 6.0)  # median dealer of the tier, at order_scale 1
 UNITS_PER_LINE_BY_TIER = (8.0, 5.0, 3.0)
-DEALER_SIZE_SIGMA = 0.45  # lognormal spread of size within a tier
 UNITS_PER_LINE_SIGMA = 0.3
 TIER_DISCOUNT = (0.30, 0.22, 0.15)  # off list price
 CATALOGUE_SHARE_BY_TIER = ((0.6, 1.0), (0.4, 0.8), (0.2, 0.5))  # share of SKUs a dealer buys
@@ -36,13 +37,11 @@ MIN_SKUS_PER_DEALER = 3
 LATE_START_SHARE = 0.10  # dealers whose first order falls in the middle of the period
 DEALERS_PER_MANAGER = 30
 ACTIVE_SINCE_MAX_YEARS = 15
-# Monthly noise is gamma(shape, 1/shape) times Poisson counts: a low shape is an erratic dealer.
-NOISE_SHAPE_RANGE = (4.0, 40.0)
 # (share of dealers, yearly log-growth range): growing, stable, shrinking.
 TREND_PROFILES = ((0.30, (0.05, 0.25)), (0.45, (-0.03, 0.03)), (0.25, (-0.20, -0.05)))
 # Calendar month 1..12: Chinese New Year dip in February, a Q4 peak.
 SEASONAL_SHAPE = (0.95, 0.70, 0.95, 1.00, 1.00, 0.97, 0.92, 0.93, 1.02, 1.06, 1.15, 1.30)
-REGION_SEASON_AMPLITUDE = (0.5, 1.4)
+REGION_STYLE_AFFINITY_SIGMA = 0.7  # each region has its favourite designs (log spread)
 
 CHINESE_FAMILY_NAMES = ("Li", "Wang", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu")
 CHINESE_GIVEN_NAMES = ("Wei", "Fang", "Min", "Jing", "Lei", "Yan", "Tao", "Hui", "Jun", "Xin")
@@ -112,49 +111,61 @@ MIN_ORDER_SEQUENCE_DIGITS = 4
 SELL_OUT_LAG_MONTHS = 1  # a dealer that buys less from us sells less of ours a month later
 SELL_THROUGH_RANGE = (0.90, 1.05)
 RETAIL_MARKUP_RANGE = (1.25, 1.60)
-SELL_OUT_NOISE_SIGMA = 0.10
 RETAIL_PRICE_NOISE = 0.03
 
 # --- Complaints and quality incidents -------------------------------------------------------
-COMPLAINTS_PER_ORDER = 0.15
-QUALITY_INCIDENTS_PER_ORDER = 0.03
 INCIDENT_PROPENSITY_SIGMA = 0.35
 COMPLAINT_CATEGORIES = ("quality", "logistics", "packaging", "service", "design", "other")
 COMPLAINT_CATEGORY_WEIGHTS = (0.30, 0.20, 0.10, 0.20, 0.10, 0.10)
 SEVERITIES = ("low", "medium", "high")
 SEVERITY_WEIGHTS = (0.50, 0.35, 0.15)
-MEAN_DAYS_TO_CLOSE = 12.0
 MAX_DAYS_TO_CLOSE = 60
-OPEN_COMPLAINT_SHARE = 0.05
+NEGLECTED_DAYS_TO_CLOSE = (60, 240)  # a service_overdue dealer's cases, when closed at all
 DEFECT_TYPES = ("scratch", "leak", "electrical", "missing part", "dent", "color mismatch")
 UNITS_AFFECTED_P = 0.4  # geometric: mostly 1-3 units
 SPIKE_UNITS_AFFECTED_P = 0.2
 
 # --- Injected events and traps --------------------------------------------------------------
-EVENT_KINDS = ("order_drop", "price_drop", "complaint_spike", "quality_spike", "sales_drop")
+EVENT_KINDS = (
+    "order_drop", "price_drop", "complaint_spike", "quality_spike", "sales_drop",
+    "service_overdue", "sellthrough_gap", "category_spike", "style_shift",
+)  # fmt: skip
 CHEAPER_MIX = "cheaper_mix"
 INJECTED_KINDS = (*EVENT_KINDS, CHEAPER_MIX)  # one per dealer at most
-INJECTED_SIZE_RANGES = {
+INJECTED_SIZE_RANGES = {  # at event_strength 1
     "order_drop": (0.5, 0.9),  # share of units lost
     "price_drop": (0.15, 0.35),  # share of unit price lost
     "complaint_spike": (4.0, 8.0),  # times the normal rate
     "quality_spike": (5, 15),  # extra incidents
     "sales_drop": (0.4, 0.7),  # share of sell-out lost
+    "service_overdue": (0.6, 0.9),  # share of new cases nobody follows up
+    "sellthrough_gap": (1.0, 2.0),  # rise of sell-in / sell-out: half more bought, half less sold
+    "category_spike": (4.0, 8.0),  # times the category's normal rate, for two months
+    "style_shift": (0.75, 0.95),  # share of its units in the region's best styles lost
     CHEAPER_MIX: (0.20, 0.45),  # share of the average unit price lost to the mix shift
 }
-DEALER_SHARE_PER_KIND = (0.03, 0.05)
-MIN_DEALERS_PER_KIND = 3
-LAST_MONTH_DEALERS_PER_KIND = 2  # so a run for the last month has alerts to show
+LOST_SHARE_KINDS = ("order_drop", "price_drop", "sales_drop", "service_overdue", "style_shift")
+MAX_LOST_SHARE = 0.95
+MIN_DEALERS_PER_KIND = 2
+LAST_MONTH_DEALERS_PER_KIND = 1  # so a run for the last month has alerts to show
 HISTORY_BEFORE_EVENT = 13  # months of activity a baseline needs
 MIN_EVENT_ORDERS_PER_MONTH = 5.0  # smaller dealers' months are too sparse to show an event
+MIN_EVENT_COMPLAINTS_PER_MONTH = 2.0  # service_overdue: enough cases to see them pile up
+MIN_TOP_STYLE_SHARE = 0.25  # style_shift: the dealer buys its region's best styles
+TOP_STYLES = 2  # a region's best-selling styles, by expected units
 BASELINE_MONTHS = 6  # the order_drop guarantee holds against this many months before
 DORMANT_SHARE = 0.25  # order_drop dealers that stop ordering altogether
 MIN_EXTRA_COMPLAINTS = 6
+MIN_EXTRA_CATEGORY_COMPLAINTS = 4
+CATEGORY_SPIKE_MONTHS = 2
+SPIKING_CATEGORIES = ("logistics", "packaging", "design")
 SPIKE_SAME_CAUSE_SHARE = 0.7  # spike complaints/incidents sharing one category or sku+defect
 SPIKE_CLUSTER_DAYS = 7
-REGION_DIP_RANGE = (0.30, 0.45)
+LOGISTICS_WAVE_RANGE = (3.0, 6.0)  # trap: a region's logistics complaints x this for a month
+STOCK_UP_RANGE = (0.4, 0.7)  # trap: a region's dealers buy this much more ahead of a season
 MAX_CHEAPER_MIX_TILT = 8.0  # dealers with a narrow price range may not reach their target
 TILT_BISECTION_STEPS = 30
+VARIED_REGIME_STREAM = 1  # varied_regime(seed) draws from its own stream, not the data's
 
 # --- Files ----------------------------------------------------------------------------------
 QUALITY_HEADERS_ZH = {
@@ -176,6 +187,59 @@ GENERATED_FILE_PATTERNS = (
     "labels.csv",
 )
 SOURCE_FRAMES = ("dealers", "orders", "sales", "complaints", "quality")
+
+
+@dataclass(frozen=True)
+class Regime:
+    """The knobs that make one network unlike another; the defaults are the demo's."""
+
+    region_count: tuple[int, int] = (5, 7)  # inclusive range drawn from
+    tier_shares: tuple[float, ...] = (0.15, 0.35, 0.50)  # of TIERS
+    order_scale: float = 1.0  # x ORDERS_PER_MONTH_BY_TIER
+    dealer_size_sigma: float = 0.45  # lognormal spread of size within a tier
+    # Monthly purchasing noise is gamma(shape, 1/shape) times Poisson counts: low = erratic.
+    noise_shape: tuple[float, float] = (4.0, 40.0)
+    season_amplitude: tuple[float, float] = (0.5, 1.4)  # x SEASONAL_SHAPE's swing, per region
+    dealer_season_sigma: float = 0.08  # a dealer's own seasonal pattern on its region's (log)
+    lumpy_sell_out: bool = False  # sell-out follows the dealer's purchases a month later
+    sell_out_noise: float = 0.10  # lognormal month-to-month noise of sell-out
+    complaints_per_order: float = 0.15
+    quality_incidents_per_order: float = 0.03
+    complaint_noise_shape: float = 50.0  # gamma month-to-month noise of complaint rates
+    open_complaint_share: float = 0.05  # cases nobody ever closes
+    mean_days_to_close: float = 12.0
+    event_strength: float = 1.0  # scales INJECTED_SIZE_RANGES' effects; < 1 = subtler events
+    event_share: tuple[float, float] = (
+        0.03,
+        0.05,
+    )  # per event kind, of the dealers able to show one
+    region_dip: tuple[float, float] = (0.30, 0.45)  # trap: one region orders less for a month
+
+
+def varied_regime(seed: int) -> Regime:
+    """A randomly drawn regime: a network noisier or steadier, flatter or more seasonal,
+    bigger or smaller, with lumpy or smooth sell-out and weaker or stronger events."""
+    rng = np.random.default_rng([seed, VARIED_REGIME_STREAM])
+    fewest_regions = int(rng.integers(2, 7))
+    return Regime(
+        region_count=(fewest_regions, fewest_regions + int(rng.integers(0, 3))),
+        tier_shares=tuple(float(share) for share in rng.dirichlet((3.0, 7.0, 10.0))),
+        order_scale=float(np.exp(rng.uniform(np.log(0.5), np.log(2.0)))),
+        dealer_size_sigma=float(rng.uniform(0.3, 0.8)),
+        noise_shape=(float(rng.uniform(2.0, 8.0)), float(rng.uniform(15.0, 60.0))),
+        season_amplitude=(0.0, float(rng.uniform(0.5, 2.0))),
+        dealer_season_sigma=float(rng.uniform(0.0, 0.25)),
+        lumpy_sell_out=bool(rng.random() < 0.5),
+        sell_out_noise=float(rng.uniform(0.05, 0.25)),
+        complaints_per_order=float(rng.uniform(0.08, 0.30)),
+        quality_incidents_per_order=float(rng.uniform(0.01, 0.05)),
+        complaint_noise_shape=float(rng.uniform(3.0, 30.0)),
+        open_complaint_share=float(rng.uniform(0.0, 0.12)),
+        mean_days_to_close=float(rng.uniform(5.0, 20.0)),
+        event_strength=float(rng.uniform(0.75, 1.2)),
+        event_share=(0.02, 0.05),
+        region_dip=(0.30, 0.50),
+    )
 
 
 @dataclass(frozen=True)
@@ -235,7 +299,7 @@ class _Network:
     units_per_line: np.ndarray
     noise_shape: np.ndarray
     yearly_growth: np.ndarray
-    season_amplitude: np.ndarray
+    season: np.ndarray  # dealer x calendar month (12): its seasonal factor
     incident_propensity: np.ndarray
     sku_weights: np.ndarray  # dealer x SKU, zero for SKUs the dealer doesn't buy
     frame: pl.DataFrame
@@ -249,6 +313,7 @@ class _Network:
 class _Catalogue:
     sku: list[str]
     style: list[str]
+    style_of: np.ndarray  # style index per SKU
     line: np.ndarray  # product line index per SKU
     line_names: list[str]
     list_price: np.ndarray
@@ -260,15 +325,26 @@ class _Catalogue:
 
 
 @dataclass(frozen=True)
+class _RegionTrap:
+    """One month in which a whole region changes together: nobody in it should alert."""
+
+    region: int
+    month: int
+    size: float
+
+
+@dataclass(frozen=True)
 class _Scenario:
     """Who gets which event or trap, when, and how strong (arrays indexed by dealer)."""
 
     kind: np.ndarray  # index into INJECTED_KINDS, -1 = none
     month: np.ndarray
     size: np.ndarray
-    dip_region: int
-    dip_month: int
-    dip_size: float
+    category: np.ndarray  # the complaint category of a category_spike (index)
+    top_styles: np.ndarray  # region x TOP_STYLES: its best-selling styles (index)
+    dip: _RegionTrap  # orders fall (an order_drop trap)
+    wave: _RegionTrap  # logistics complaints rise (a category_spike trap)
+    stock_up: _RegionTrap  # orders rise ahead of a season (a sellthrough_gap trap)
 
     def has(self, kind: str) -> np.ndarray:
         return self.kind == INJECTED_KINDS.index(kind)
@@ -277,9 +353,10 @@ class _Scenario:
         """Dealer x month: the event is under way (it lasts)."""
         return self.has(kind)[:, None] & (np.arange(months)[None, :] >= self.month[:, None])
 
-    def in_start_month(self, kind: str, months: int) -> np.ndarray:
-        """Dealer x month: the month a spike happens."""
-        return self.has(kind)[:, None] & (np.arange(months)[None, :] == self.month[:, None])
+    def in_start_month(self, kind: str, months: int, duration: int = 1) -> np.ndarray:
+        """Dealer x month: the month(s) a spike happens."""
+        since = np.arange(months)[None, :] - self.month[:, None]
+        return self.has(kind)[:, None] & (since >= 0) & (since < duration)
 
 
 @dataclass(frozen=True)
@@ -287,6 +364,7 @@ class _World:
     """Everything the sources are drawn from, handed to each generator in one piece."""
 
     rng: np.random.Generator
+    regime: Regime
     calendar: _Calendar
     catalogue: _Catalogue
     network: _Network
@@ -300,28 +378,34 @@ def last_complete_month(today: date | None = None) -> date:
 
 
 def generate_demo(
-    dealers: int = 300, months: int = 36, seed: int = 7, end_month: date | None = None
+    dealers: int = 300,
+    months: int = 36,
+    seed: int = 7,
+    end_month: date | None = None,
+    regime: Regime | None = None,
 ) -> DemoData:
     """The whole demo network in memory; the same arguments give the same frames."""
     if months <= HISTORY_BEFORE_EVENT:
         raise ValueError(f"months must exceed {HISTORY_BEFORE_EVENT} (events need a baseline)")
+    regime = regime or Regime()
     end_month = (end_month or last_complete_month()).replace(day=1)
     rng = np.random.default_rng(seed)
     first = np.datetime64(end_month, "M") - (months - 1)
     calendar = _Calendar((first + np.arange(months + 1)).astype("datetime64[D]"))
     catalogue = _catalogue(rng, calendar)
-    network = _network(rng, dealers, calendar, catalogue)
-    world = _World(rng, calendar, catalogue, network, _scenario(rng, network, calendar))
+    network = _network(rng, dealers, calendar, catalogue, regime)
+    scenario = _scenario(rng, network, calendar, catalogue, regime)
+    world = _World(rng, regime, calendar, catalogue, network, scenario)
     demand = _demand(world)
-    intensity = _order_intensity(world, demand)
-    orders, sell_in_units, sell_in_value = _orders(world, intensity)
+    rhythm = _purchase_rhythm(world, demand)
+    orders, sell_in_units, sell_in_value = _orders(world, _order_intensity(world, rhythm))
     return DemoData(
         end_month=end_month,
         dealers=network.frame,
         orders=orders,
-        sales=_sales(world, demand, sell_in_units, sell_in_value),
-        complaints=_complaints(world, intensity),
-        quality=_quality(world, intensity),
+        sales=_sales(world, demand, rhythm, sell_in_units, sell_in_value),
+        complaints=_complaints(world, rhythm),
+        quality=_quality(world, rhythm),
         labels=_labels(world),
     )
 
@@ -332,9 +416,10 @@ def write_demo(
     months: int = 36,
     seed: int = 7,
     end_month: date | None = None,
+    regime: Regime | None = None,
 ) -> dict[str, int]:
     """Generate the demo network and write it to out_dir; returns rows, files and labels."""
-    data = generate_demo(dealers, months, seed, end_month)
+    data = generate_demo(dealers, months, seed, end_month, regime)
     files = write_files(data, Path(out_dir))
     kinds = data.labels["kind"]
     return {
@@ -460,6 +545,7 @@ def _catalogue(rng: np.random.Generator, calendar: _Calendar) -> _Catalogue:
     return _Catalogue(
         sku=[f"{line_names[line[i]][:3].upper()}{i + 1:03d}" for i in range(skus)],
         style=[STYLE_NAMES[s] for s in style],
+        style_of=style,
         line=line,
         line_names=line_names,
         list_price=list_price,
@@ -518,15 +604,19 @@ def _email(name: str) -> str:
 
 
 def _network(
-    rng: np.random.Generator, dealers: int, calendar: _Calendar, catalogue: _Catalogue
+    rng: np.random.Generator,
+    dealers: int,
+    calendar: _Calendar,
+    catalogue: _Catalogue,
+    regime: Regime,
 ) -> _Network:
     months = calendar.size
-    region_count = int(rng.integers(REGION_COUNT_RANGE[0], REGION_COUNT_RANGE[1] + 1))
+    region_count = int(rng.integers(regime.region_count[0], regime.region_count[1] + 1))
     region_shares = rng.dirichlet(np.full(region_count, REGION_SIZE_CONCENTRATION))
     region = rng.choice(region_count, dealers, p=region_shares)
-    tier = rng.choice(len(TIERS), dealers, p=TIER_SHARES)
-    size = np.exp(rng.normal(0.0, DEALER_SIZE_SIGMA, dealers))
-    orders_per_month = np.asarray(ORDERS_PER_MONTH_BY_TIER)[tier] * size
+    tier = rng.choice(len(TIERS), dealers, p=regime.tier_shares)
+    size = np.exp(rng.normal(0.0, regime.dealer_size_sigma, dealers))
+    orders_per_month = np.asarray(ORDERS_PER_MONTH_BY_TIER)[tier] * size * regime.order_scale
     units_per_line = np.asarray(UNITS_PER_LINE_BY_TIER)[tier] * np.exp(
         rng.normal(0.0, UNITS_PER_LINE_SIGMA, dealers)
     )
@@ -543,6 +633,10 @@ def _network(
     profile = rng.choice(len(TREND_PROFILES), dealers, p=[p for p, _ in TREND_PROFILES])
     growth_low, growth_high = np.asarray([bounds for _, bounds in TREND_PROFILES]).T
     yearly_growth = rng.uniform(growth_low[profile], growth_high[profile])
+    amplitude = rng.uniform(*regime.season_amplitude, region_count)[region]
+    season = (1 + amplitude[:, None] * (np.asarray(SEASONAL_SHAPE)[None, :] - 1)) * np.exp(
+        rng.normal(0.0, regime.dealer_season_sigma, (dealers, 12))
+    )
 
     manager, manager_names = _managers(rng, region, region_count)
     ids = [f"D{i:05d}" for i in range(1, dealers + 1)]
@@ -566,11 +660,11 @@ def _network(
         first_month=first_month,
         orders_per_month=orders_per_month,
         units_per_line=units_per_line,
-        noise_shape=rng.uniform(*NOISE_SHAPE_RANGE, dealers),
+        noise_shape=rng.uniform(*regime.noise_shape, dealers),
         yearly_growth=yearly_growth,
-        season_amplitude=rng.uniform(*REGION_SEASON_AMPLITUDE, region_count)[region],
+        season=np.clip(season, 0.05, None),
         incident_propensity=np.exp(rng.normal(0.0, INCIDENT_PROPENSITY_SIGMA, dealers)),
-        sku_weights=_sku_weights(rng, tier, catalogue),
+        sku_weights=_sku_weights(rng, tier, region, region_count, catalogue),
         frame=frame,
     )
 
@@ -590,9 +684,16 @@ def _managers(
     return manager, _unique_draw(rng, _person_names(), managers_so_far)
 
 
-def _sku_weights(rng: np.random.Generator, tier: np.ndarray, catalogue: _Catalogue) -> np.ndarray:
+def _sku_weights(
+    rng: np.random.Generator,
+    tier: np.ndarray,
+    region: np.ndarray,
+    region_count: int,
+    catalogue: _Catalogue,
+) -> np.ndarray:
     """Dealer x SKU purchase weights: a random assortment (bigger for higher tiers) with
-    dealer-specific preferences on top of SKU popularity, which favours cheap SKUs."""
+    dealer-specific preferences on top of SKU popularity (which favours cheap SKUs) and of
+    its region's taste in styles."""
     share_low, share_high = np.asarray(CATALOGUE_SHARE_BY_TIER).T
     dealers, skus = len(tier), len(catalogue.sku)
     assortment_size = np.maximum(
@@ -603,79 +704,149 @@ def _sku_weights(rng: np.random.Generator, tier: np.ndarray, catalogue: _Catalog
         np.exp(rng.normal(0.0, SKU_POPULARITY_SIGMA, skus))
         * catalogue.relative_cheapness**CHEAP_SKU_PREFERENCE
     )
-    preference = rng.gamma(1.0, 1.0, (dealers, skus))
+    style_count = int(catalogue.style_of.max()) + 1
+    taste = np.exp(rng.normal(0.0, REGION_STYLE_AFFINITY_SIGMA, (region_count, style_count)))
+    preference = rng.gamma(1.0, 1.0, (dealers, skus)) * taste[region][:, catalogue.style_of]
     return (random_rank < assortment_size[:, None]) * preference * popularity
 
 
-def _scenario(rng: np.random.Generator, network: _Network, calendar: _Calendar) -> _Scenario:
-    """Each event kind and cheaper_mix go to 3-5% of the dealers with enough history and
-    volume to show it; two of each start in the last month. One region dips for one month
-    (not the last)."""
+def _expected_units(network: _Network, catalogue: _Catalogue) -> np.ndarray:
+    """Dealer x SKU expected units per order (weights x quantities), up to a constant."""
+    quantity = catalogue.relative_cheapness**QUANTITY_PRICE_ELASTICITY
+    return network.sku_weights * quantity[None, :] * network.units_per_line[:, None]
+
+
+def _top_styles(network: _Network, catalogue: _Catalogue) -> np.ndarray:
+    """Region x TOP_STYLES: each region's best-selling styles by expected units."""
+    style_count = int(catalogue.style_of.max()) + 1
+    units = _expected_units(network, catalogue) * network.orders_per_month[:, None]
+    by_style = np.zeros((len(network.region_names), style_count))
+    np.add.at(by_style, (network.region[:, None], catalogue.style_of[None, :]), units)
+    return np.argsort(-by_style, axis=1)[:, :TOP_STYLES]
+
+
+def _in_top_styles(network: _Network, catalogue: _Catalogue, top: np.ndarray) -> np.ndarray:
+    """Dealer x SKU: the SKU is of one of the dealer's region's best-selling styles."""
+    return (catalogue.style_of[None, :] == top[network.region][:, :, None]).any(axis=1)
+
+
+def _top_style_share(network: _Network, catalogue: _Catalogue, top: np.ndarray) -> np.ndarray:
+    """Per dealer, the share of its expected units in its region's best-selling styles."""
+    units = _expected_units(network, catalogue)
+    return (units * _in_top_styles(network, catalogue, top)).sum(axis=1) / units.sum(axis=1)
+
+
+def _scenario(
+    rng: np.random.Generator,
+    network: _Network,
+    calendar: _Calendar,
+    catalogue: _Catalogue,
+    regime: Regime,
+) -> _Scenario:
+    """Each event kind and cheaper_mix go to a share of the dealers with enough history and
+    volume to show one; one of each starts in the last month. Three regions change together for
+    one month each (not the last): orders dip, logistics complaints rise, orders stock up."""
     months, dealers = calendar.size, network.size
     earliest = np.maximum(HISTORY_BEFORE_EVENT, network.first_month + HISTORY_BEFORE_EVENT)
-    eligible = rng.permutation(
-        np.flatnonzero(
-            (earliest <= months - 1) & (network.orders_per_month >= MIN_EVENT_ORDERS_PER_MONTH)
-        )
+    base = (earliest <= months - 1) & (network.orders_per_month >= MIN_EVENT_ORDERS_PER_MONTH)
+    complaints_a_month = (
+        network.orders_per_month * regime.complaints_per_order * network.incident_propensity
     )
-    per_kind = [
-        max(MIN_DEALERS_PER_KIND, round(rng.uniform(*DEALER_SHARE_PER_KIND) * dealers))
-        for _ in INJECTED_KINDS
-    ]
-    if sum(per_kind) > len(eligible):
-        raise ValueError(
-            f"{dealers} dealers are too few: events and traps need {sum(per_kind)} dealers "
-            f"with {HISTORY_BEFORE_EVENT} months of history and {MIN_EVENT_ORDERS_PER_MONTH} "
-            f"orders a month, there are {len(eligible)}"
-        )
+    top_styles = _top_styles(network, catalogue)
+    only_for = {
+        "service_overdue": complaints_a_month >= MIN_EVENT_COMPLAINTS_PER_MONTH,
+        "style_shift": _top_style_share(network, catalogue, top_styles) >= MIN_TOP_STYLE_SHARE,
+    }
     kind = np.full(dealers, -1)
     month = np.zeros(dealers, dtype=np.int64)
     size = np.zeros(dealers)
-    chosen = np.split(eligible[: sum(per_kind)], np.cumsum(per_kind)[:-1])
-    for k, (name, members) in enumerate(zip(INJECTED_KINDS, chosen, strict=True)):
+    # The pickiest kinds choose first, so the others still find dealers.
+    for name in sorted(INJECTED_KINDS, key=lambda k: k not in only_for):
+        k = INJECTED_KINDS.index(name)
+        pool = np.flatnonzero(base & (kind < 0) & only_for.get(name, True))
+        if len(pool) < MIN_DEALERS_PER_KIND:
+            raise ValueError(
+                f"{dealers} dealers are too few: {name} needs {MIN_DEALERS_PER_KIND} dealers "
+                f"with {HISTORY_BEFORE_EVENT} months of history and {MIN_EVENT_ORDERS_PER_MONTH} "
+                f"orders a month, there are {len(pool)} left"
+            )
+        share = round(rng.uniform(*regime.event_share) * base.sum())
+        wanted = min(len(pool), max(MIN_DEALERS_PER_KIND, share))
+        members = rng.choice(pool, wanted, replace=False)
         kind[members] = k
         month[members] = rng.integers(earliest[members], months)
         month[members[:LAST_MONTH_DEALERS_PER_KIND]] = months - 1
-        size[members] = rng.uniform(*INJECTED_SIZE_RANGES[name], len(members))
+        size[members] = _event_size(name, rng.uniform(*INJECTED_SIZE_RANGES[name], wanted), regime)
     dormant = rng.random(dealers) < DORMANT_SHARE
     size[(kind == INJECTED_KINDS.index("order_drop")) & dormant] = 1.0
-    dip_month = int(rng.integers(HISTORY_BEFORE_EVENT - 1, months - 1))
-    dip_labels = np.bincount(
-        network.region[_dip_trapped(network, kind, dip_month)],
-        minlength=len(network.region_names),
-    )
+    category = rng.choice([COMPLAINT_CATEGORIES.index(c) for c in SPIKING_CATEGORIES], dealers)
     return _Scenario(
         kind=kind,
         month=month,
         size=size,
-        dip_region=int(rng.choice(len(dip_labels), p=dip_labels / dip_labels.sum())),
-        dip_month=dip_month,
-        dip_size=float(rng.uniform(*REGION_DIP_RANGE)),
+        category=category,
+        top_styles=top_styles,
+        dip=_region_trap(rng, network, kind, months, regime.region_dip),
+        wave=_region_trap(rng, network, kind, months, LOGISTICS_WAVE_RANGE),
+        stock_up=_region_trap(rng, network, kind, months, STOCK_UP_RANGE),
     )
 
 
-def _dip_trapped(network: _Network, kind: np.ndarray, dip_month: int) -> np.ndarray:
-    """Dealers a region dip makes a trap of: no label of their own, history before the dip,
-    volume to show it (the dip hits the small ones too, unlabelled). The dip region is drawn
-    in proportion to these, so it never goes unlabelled."""
+def _event_size(kind: str, drawn: np.ndarray, regime: Regime) -> np.ndarray:
+    """The drawn effect scaled by the regime's event strength: a lost share, a multiple or a
+    number of extra incidents moves towards 'no change' when the strength is below 1."""
+    strength = regime.event_strength
+    if kind in LOST_SHARE_KINDS:
+        return np.minimum(drawn * strength, MAX_LOST_SHARE)
+    if kind == "quality_spike":
+        return np.maximum(1.0, np.round(drawn * strength))
+    if kind == CHEAPER_MIX:
+        return drawn
+    return 1 + (drawn - 1) * strength if kind.endswith("spike") else drawn * strength
+
+
+def _region_trap(
+    rng: np.random.Generator,
+    network: _Network,
+    kind: np.ndarray,
+    months: int,
+    size_range: tuple[float, float],
+) -> _RegionTrap:
+    """A month (not the last) and a region drawn in proportion to the dealers it would make
+    a trap of, so the trap never goes unlabelled."""
+    month = int(rng.integers(HISTORY_BEFORE_EVENT - 1, months - 1))
+    trapped = np.bincount(
+        network.region[_trapped(network, kind, month)], minlength=len(network.region_names)
+    )
+    region = int(rng.choice(len(trapped), p=trapped / trapped.sum()))
+    return _RegionTrap(region, month, float(rng.uniform(*size_range)))
+
+
+def _trapped(network: _Network, kind: np.ndarray, month: int) -> np.ndarray:
+    """Dealers a region-wide change makes a trap of: no label of their own, history before
+    the month, volume to show it (the change hits the small ones too, unlabelled)."""
     return (
         (kind < 0)
-        & (network.first_month < dip_month)
+        & (network.first_month < month)
         & (network.orders_per_month >= MIN_EVENT_ORDERS_PER_MONTH)
     )
 
 
+def _in_region_month(network: _Network, trap: _RegionTrap, months: int) -> np.ndarray:
+    """Dealer x month: the trap's region in the trap's month."""
+    return (network.region == trap.region)[:, None] & (np.arange(months) == trap.month)[None, :]
+
+
 def _demand(world: _World) -> np.ndarray:
-    """Dealer x month end-customer demand for our products, in orders' worth: size x regional
+    """Dealer x month end-customer demand for our products, in orders' worth: size x its
     season x trend, 0 before the dealer starts. Smooth: customers buy steadily; it is the
-    dealer's purchasing that comes in lumps (see `_order_intensity`)."""
+    dealer's purchasing that comes in lumps (see `_purchase_rhythm`)."""
     network, calendar = world.network, world.calendar
     months = calendar.size
     years_from_middle = (np.arange(months) - (months - 1) / 2) / 12
-    season = np.asarray(SEASONAL_SHAPE)[calendar.calendar_month - 1]
     return (
         network.orders_per_month[:, None]
-        * (1 + network.season_amplitude[:, None] * (season[None, :] - 1))
+        * network.season[:, calendar.calendar_month - 1]
         * np.exp(network.yearly_growth[:, None] * years_from_middle[None, :])
         * (np.arange(months)[None, :] >= network.first_month[:, None])
     )
@@ -687,14 +858,31 @@ def _order_drop_factor(world: _World) -> np.ndarray:
     return 1 - np.where(drop, world.scenario.size[:, None], 0.0)
 
 
-def _order_intensity(world: _World, demand: np.ndarray) -> np.ndarray:
-    """Dealer x month expected orders: demand x gamma noise (purchasing is lumpy), with the
-    order_drop events and the region dip applied. Complaints and incidents scale with it."""
+def _purchase_rhythm(world: _World, demand: np.ndarray) -> np.ndarray:
+    """Dealer x month expected orders to meet demand: demand x gamma noise (purchasing is
+    lumpy), with the order_drop events and the region dip applied. Complaints and incidents
+    scale with it, and so does a lumpy sell-out a month later."""
     rng, network, scenario = world.rng, world.network, world.scenario
     shape = network.noise_shape[:, None]
-    intensity = demand * rng.gamma(shape, 1 / shape, demand.shape) * _order_drop_factor(world)
-    intensity[network.region == scenario.dip_region, scenario.dip_month] *= 1 - scenario.dip_size
-    return intensity
+    rhythm = demand * rng.gamma(shape, 1 / shape, demand.shape) * _order_drop_factor(world)
+    rhythm[_in_region_month(network, scenario.dip, world.calendar.size)] *= 1 - scenario.dip.size
+    return rhythm
+
+
+def _order_intensity(world: _World, rhythm: np.ndarray) -> np.ndarray:
+    """Dealer x month expected orders: the rhythm plus purchases that do not sell through, a
+    sellthrough_gap dealer's stuffed channel and a region's stock-up ahead of a season."""
+    network, scenario, months = world.network, world.scenario, world.calendar.size
+    stocked = _in_region_month(network, scenario.stock_up, months) * scenario.stock_up.size
+    return rhythm * _stock_gap(world) * (1 + stocked)
+
+
+def _stock_gap(world: _World) -> np.ndarray:
+    """Dealer x month factor of a sellthrough_gap dealer's sell-in, from its event on (1
+    elsewhere): sell-in rises by the square root of the gap and sell-out falls by as much, so
+    sell-in / sell-out grows by the event size."""
+    gap = world.scenario.from_start("sellthrough_gap", world.calendar.size)
+    return np.where(gap, np.sqrt(1 + world.scenario.size)[:, None], 1.0)
 
 
 @dataclass(frozen=True)
@@ -756,15 +944,17 @@ def _order_lines(world: _World, intensity: np.ndarray) -> _Lines:
     line_no = np.arange(len(order)) - order_first_line[order] + 1
     dealer, month = order_dealer[order], order_month[order]
 
-    # cheaper_mix dealers draw from a second set of weights, tilted to cheap SKUs.
+    # From their event on, cheaper_mix and style_shift dealers draw from a second set of
+    # weights: tilted to cheap SKUs, or away from their region's best-selling styles.
     tilt_power = np.zeros(dealers)
     mixing = scenario.has(CHEAPER_MIX)
     tilt_power[mixing] = _cheaper_mix_tilt(
         network.sku_weights[mixing], catalogue.relative_cheapness, scenario.size[mixing]
     )
     tilt = catalogue.relative_cheapness[None, :] ** tilt_power[:, None]
-    weights = np.vstack([network.sku_weights, network.sku_weights * tilt])
-    weight_row = dealer + dealers * scenario.from_start(CHEAPER_MIX, months)[dealer, month]
+    weights = np.vstack([network.sku_weights, network.sku_weights * tilt * _style_cut(world)])
+    changed = scenario.from_start(CHEAPER_MIX, months) | scenario.from_start("style_shift", months)
+    weight_row = dealer + dealers * changed[dealer, month]
     sku = _distinct_within_order(rng, weights, weight_row, order)
     repeated = np.flatnonzero((line_no > 1) & (rng.random(len(sku)) < REPEATED_SKU_SHARE))
     sku[repeated] = sku[repeated - 1]
@@ -819,6 +1009,21 @@ def _orders_frame(world: _World, lines: _Lines) -> pl.DataFrame:
             "style": _take(catalogue.style, sku),
         }
     )
+
+
+def _style_cut(world: _World) -> np.ndarray:
+    """Dealer x SKU weight multipliers that lower a style_shift dealer's expected share of
+    units in its region's best-selling styles by its event size (1 elsewhere): with T and O
+    its expected units in and outside them, the multiplier m on T solves
+    m T / (m T + O) = (1 - size) T / (T + O)."""
+    network, catalogue, scenario = world.network, world.catalogue, world.scenario
+    top = _in_top_styles(network, catalogue, scenario.top_styles)
+    units = _expected_units(network, catalogue)
+    inside, outside = (units * top).sum(axis=1), (units * ~top).sum(axis=1)
+    kept = 1 - scenario.size
+    multiplier = kept * outside / np.maximum((1 - kept) * inside + outside, 1e-12)
+    shifting = scenario.has("style_shift")[:, None] & top
+    return np.where(shifting, multiplier[:, None], 1.0)
 
 
 def _cheaper_mix_tilt(
@@ -897,33 +1102,48 @@ def _returns(
 
 
 def _sales(
-    world: _World, demand: np.ndarray, sell_in_units: np.ndarray, sell_in_value: np.ndarray
+    world: _World,
+    demand: np.ndarray,
+    rhythm: np.ndarray,
+    sell_in_units: np.ndarray,
+    sell_in_value: np.ndarray,
 ) -> pl.DataFrame:
-    """Sell-out per dealer, month and product line the dealer carries: its steady demand in
-    each line's units (the dealer's usual units per order, from its whole sell-in), with mild
-    noise, at a retail markup. It falls a month after an order_drop (the dealer now sells
-    someone else's products) and from a sales_drop event on (orders carry on: stock piles up)."""
+    """Sell-out per dealer, month and product line the dealer carries, in each line's units
+    (the dealer's usual units per order), with noise, at a retail markup. It follows steady
+    demand or, in a lumpy regime, the dealer's purchasing rhythm a month later. It falls a
+    month after an order_drop (the dealer now sells someone else's products) and from a
+    sales_drop event on (orders carry on: stock piles up); stuffed or stocked-up purchases
+    do not sell."""
     rng, network, catalogue = world.rng, world.network, world.catalogue
-    scenario, calendar = world.scenario, world.calendar
+    scenario, calendar, regime = world.scenario, world.calendar, world.regime
     dealers, months, lines = sell_in_units.shape
-    bought = sell_in_units.sum(axis=1)  # dealer x line
-    units_per_order = bought / np.maximum(demand.sum(axis=1), 1e-9)[:, None]
-    net_price = np.divide(
-        sell_in_value.sum(axis=1), bought, out=np.zeros_like(bought, dtype=float), where=bought > 0
+    lag = SELL_OUT_LAG_MONTHS
+    if regime.lumpy_sell_out:
+        pace = np.concatenate([rhythm[:, :lag], rhythm[:, :-lag]], axis=1)
+    else:
+        switched = np.concatenate(
+            [np.ones((dealers, lag)), _order_drop_factor(world)[:, :-lag]], axis=1
+        )
+        pace = demand * switched
+    sells_through = ~(
+        scenario.from_start("sellthrough_gap", months)
+        | _in_region_month(network, scenario.stock_up, months)
     )
-    switched = np.concatenate(
-        [
-            np.ones((dealers, SELL_OUT_LAG_MONTHS)),
-            _order_drop_factor(world)[:, :-SELL_OUT_LAG_MONTHS],
-        ],
-        axis=1,
+    bought = (sell_in_units * sells_through[:, :, None]).sum(axis=1)  # dealer x line
+    units_per_order = bought / np.maximum((rhythm * sells_through).sum(axis=1), 1e-9)[:, None]
+    all_bought = sell_in_units.sum(axis=1)
+    net_price = np.divide(
+        sell_in_value.sum(axis=1),
+        all_bought,
+        out=np.zeros_like(all_bought, dtype=float),
+        where=all_bought > 0,
     )
     sales_drop = np.where(scenario.from_start("sales_drop", months), scenario.size[:, None], 0.0)
     expected_units = (
-        (demand * switched * (1 - sales_drop))[:, :, None]
+        (pace * (1 - sales_drop) / _stock_gap(world))[:, :, None]
         * units_per_order[:, None, :]
         * rng.uniform(*SELL_THROUGH_RANGE, dealers)[:, None, None]
-        * np.exp(rng.normal(0.0, SELL_OUT_NOISE_SIGMA, (dealers, months, lines)))
+        * np.exp(rng.normal(0.0, regime.sell_out_noise, (dealers, months, lines)))
     )
     units = rng.poisson(expected_units)
     revenue = np.round(
@@ -949,30 +1169,64 @@ def _sales(
     )
 
 
-def _complaints(world: _World, intensity: np.ndarray) -> pl.DataFrame:
-    """Poisson in the dealer's activity; a complaint_spike adds (factor - 1) x the month's
-    normal rate, at least MIN_EXTRA_COMPLAINTS, mostly of one category."""
-    rng, network, scenario, calendar = world.rng, world.network, world.scenario, world.calendar
+def _complaints(world: _World, rhythm: np.ndarray) -> pl.DataFrame:
+    """Poisson in the dealer's activity with month-to-month noise. A complaint_spike adds
+    (factor - 1) x the month's normal rate, at least MIN_EXTRA_COMPLAINTS, mostly of one
+    category; a category_spike adds complaints of one category for two months; the logistics
+    wave adds logistics complaints across one region. A service_overdue dealer leaves most
+    cases opened from the month before its event open for months."""
+    rng, network, scenario = world.rng, world.network, world.scenario
+    calendar, regime = world.calendar, world.regime
     months = calendar.size
-    rate = intensity * COMPLAINTS_PER_ORDER * network.incident_propensity[:, None]
+    shape = regime.complaint_noise_shape
+    rate = (
+        rhythm
+        * regime.complaints_per_order
+        * network.incident_propensity[:, None]
+        * rng.gamma(shape, 1 / shape, rhythm.shape)
+    )
+    share = np.asarray(COMPLAINT_CATEGORY_WEIGHTS)
     spike = scenario.in_start_month("complaint_spike", months)
-    extra_rate = np.where(spike, (scenario.size[:, None] - 1) * rate, 0.0)
-    extra = np.where(spike, np.maximum(MIN_EXTRA_COMPLAINTS, rng.poisson(extra_rate)), 0)
-    usual_dealer, usual_month = _explode(rng.poisson(rate))
-    spike_dealer, spike_month = _explode(extra)
-    dealer = np.concatenate([usual_dealer, spike_dealer])
-    month = np.concatenate([usual_month, spike_month])
-    category = rng.choice(len(COMPLAINT_CATEGORIES), len(dealer), p=COMPLAINT_CATEGORY_WEIGHTS)
-    spiking = slice(len(usual_dealer), None)
-    same_cause = rng.random(len(spike_dealer)) < SPIKE_SAME_CAUSE_SHARE
+    in_category_spike = scenario.in_start_month("category_spike", months, CATEGORY_SPIKE_MONTHS)
+    spike_rate = np.where(spike, (scenario.size[:, None] - 1) * rate, 0.0)
+    category_rate = np.where(
+        in_category_spike,
+        (scenario.size[:, None] - 1) * rate * share[scenario.category][:, None],
+        0.0,
+    )
+    logistics = COMPLAINT_CATEGORIES.index("logistics")
+    in_wave = _in_region_month(network, scenario.wave, months)
+    counts = (
+        rng.poisson(rate),
+        np.where(spike, np.maximum(MIN_EXTRA_COMPLAINTS, rng.poisson(spike_rate)), 0),
+        np.where(in_category_spike, np.maximum(MIN_EXTRA_CATEGORY_COMPLAINTS, rng.poisson(category_rate)), 0),
+        rng.poisson(np.where(in_wave, (scenario.wave.size - 1) * rate * share[logistics], 0.0)),
+    )  # fmt: skip
+    spiked, category_spiked, wave = range(1, len(counts))  # 0: the usual complaints
+    cells = [_explode(c) for c in counts]
+    dealer = np.concatenate([d for d, _ in cells])
+    month = np.concatenate([m for _, m in cells])
+    cause = np.repeat(np.arange(len(counts)), [len(d) for d, _ in cells])
+    category = rng.choice(len(COMPLAINT_CATEGORIES), len(dealer), p=share)
+    same_cause = (cause == spiked) & (rng.random(len(dealer)) < SPIKE_SAME_CAUSE_SHARE)
     dominant = rng.integers(len(COMPLAINT_CATEGORIES), size=network.size)
-    category[spiking] = np.where(same_cause, dominant[spike_dealer], category[spiking])
+    category = np.where(same_cause, dominant[dealer], category)
+    category = np.where(cause == category_spiked, scenario.category[dealer], category)
+    category = np.where(cause == wave, logistics, category)
+
     opened_on = calendar.random_days(rng, month)
     days_to_close = np.clip(
-        np.round(rng.exponential(MEAN_DAYS_TO_CLOSE, len(dealer))), 1, MAX_DAYS_TO_CLOSE
+        np.round(rng.exponential(regime.mean_days_to_close, len(dealer))), 1, MAX_DAYS_TO_CLOSE
     )
+    neglected = (
+        scenario.has("service_overdue")[dealer]
+        & (month >= scenario.month[dealer] - 1)
+        & (rng.random(len(dealer)) < scenario.size[dealer])
+    )
+    days_to_close[neglected] = rng.integers(*NEGLECTED_DAYS_TO_CLOSE, neglected.sum())
     closed_on = opened_on + days_to_close.astype("timedelta64[D]")
-    is_open = (rng.random(len(dealer)) < OPEN_COMPLAINT_SHARE) | (closed_on > calendar.last_day)
+    never_closed = rng.random(len(dealer)) < regime.open_complaint_share
+    is_open = never_closed | (closed_on > calendar.last_day)
     frame = pl.DataFrame(
         {
             "dealer_id": _take(network.ids, dealer),
@@ -987,13 +1241,13 @@ def _complaints(world: _World, intensity: np.ndarray) -> pl.DataFrame:
     return _numbered(frame, "opened_on", "complaint_id", "CP")
 
 
-def _quality(world: _World, intensity: np.ndarray) -> pl.DataFrame:
+def _quality(world: _World, rhythm: np.ndarray) -> pl.DataFrame:
     """Rare Poisson incidents on SKUs the dealer buys; a quality_spike adds 5-15 incidents
     within a week, mostly one SKU with one defect."""
     rng, network, catalogue = world.rng, world.network, world.catalogue
     scenario, calendar = world.scenario, world.calendar
     months = calendar.size
-    rate = intensity * QUALITY_INCIDENTS_PER_ORDER * network.incident_propensity[:, None]
+    rate = rhythm * world.regime.quality_incidents_per_order * network.incident_propensity[:, None]
     extra = np.where(
         scenario.in_start_month("quality_spike", months), np.round(scenario.size)[:, None], 0
     ).astype(np.int64)
@@ -1039,13 +1293,14 @@ def _numbered(frame: pl.DataFrame, date_column: str, id_column: str, prefix: str
 
 
 def _labels(world: _World) -> pl.DataFrame:
-    """The answer key: one row per injected event or trap, and one per dealer the region dip
-    hits (skipping dealers with their own label or no history before the dip)."""
+    """The answer key: one row per injected event or trap, and one per dealer a region-wide
+    change hits (skipping dealers with their own label or no history before it)."""
     network, scenario, calendar = world.network, world.scenario, world.calendar
     rows = []
     for dealer in np.flatnonzero(scenario.kind >= 0):
         kind = INJECTED_KINDS[scenario.kind[dealer]]
         month, size = calendar.label(scenario.month[dealer]), scenario.size[dealer]
+        region = network.region[dealer]
         note = {
             "order_drop": f"units -{size:.0%} from {month}"
             if size < 1
@@ -1054,23 +1309,34 @@ def _labels(world: _World) -> pl.DataFrame:
             "complaint_spike": f"complaints x{size:.1f} of the normal rate in {month}",
             "quality_spike": f"+{size:.0f} quality incidents in {month}, mostly one SKU",
             "sales_drop": f"sell-out -{size:.0%} from {month}, orders unchanged",
+            "service_overdue": f"{size:.0%} of the cases opened from the month before {month} "
+            "left open for months",
+            "sellthrough_gap": f"sell-in +{np.sqrt(1 + size) - 1:.0%} and sell-out "
+            f"-{1 - 1 / np.sqrt(1 + size):.0%} from {month}: stock piles up",
+            "category_spike": f"{COMPLAINT_CATEGORIES[scenario.category[dealer]]} complaints "
+            f"x{size:.1f} of the normal rate for {CATEGORY_SPIKE_MONTHS} months from {month}",
+            "style_shift": f"orders of {network.region_names[region]}'s best styles "
+            f"({', '.join(STYLE_NAMES[s] for s in scenario.top_styles[region])}) "
+            f"-{size:.0%} from {month}",
             CHEAPER_MIX: f"cheaper_mix from {month}: volume moves to cheaper SKUs (average "
             f"unit price -{size:.0%}), per-SKU prices unchanged",
         }[kind]
         indicator, label_kind = ("price_drop", "trap") if kind == CHEAPER_MIX else (kind, "event")
         rows.append((network.ids[dealer], month, indicator, label_kind, note))
 
-    region = network.region_names[scenario.dip_region]
-    dip_month = calendar.label(scenario.dip_month)
-    dipped = (network.region == scenario.dip_region) & _dip_trapped(
-        network, scenario.kind, scenario.dip_month
-    )
-    note = (
-        f"region_dip {region}: the whole region orders -{scenario.dip_size:.0%} in {dip_month} only"
-    )
-    rows += [
-        (network.ids[d], dip_month, "order_drop", "trap", note) for d in np.flatnonzero(dipped)
-    ]
+    traps = (
+        (scenario.dip, "order_drop", "region_dip {region}: the whole region orders -{size:.0%}"),
+        (scenario.wave, "category_spike", "logistics_wave {region}: logistics complaints "
+         "x{factor:.1f} across the region"),
+        (scenario.stock_up, "sellthrough_gap", "stock_up {region}: the whole region buys "
+         "+{size:.0%} ahead of the season"),
+    )  # fmt: skip
+    for trap, indicator, text in traps:
+        month = calendar.label(trap.month)
+        region = network.region_names[trap.region]
+        note = text.format(region=region, size=trap.size, factor=trap.size) + f" in {month} only"
+        hit = (network.region == trap.region) & _trapped(network, scenario.kind, trap.month)
+        rows += [(network.ids[d], month, indicator, "trap", note) for d in np.flatnonzero(hit)]
     return pl.DataFrame(rows, schema=list(LABEL_COLUMNS), orient="row").sort(
         "month", "indicator", "dealer_id"
     )

@@ -1,8 +1,10 @@
 """The pipeline's steps as plain functions: the CLI and the Prefect flows both call these.
 
+run: load + detect + the marts' validation, all in one transaction (what `dealer-warnings run` does).
 load: new files -> raw / valid / quarantine, in one transaction.
 detect: marts up to the as-of month -> alerts and dealer_risk for that month, in one transaction.
 backfill_months: the same for a range of months, each month seeing only data up to itself.
+notify: tell each dealer's people what changed in a month's alerts, then deliver the e-mails.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from dealer_warnings import warehouse
+from dealer_warnings import validate, warehouse
 from dealer_warnings.config import Settings
-from dealer_warnings.detect import INDICATORS, detect_alerts
+from dealer_warnings.detect import INDICATORS, DetectInput, alerts_of, detect_readings
+from dealer_warnings.health import grade_health
 from dealer_warnings.ingest.headers import HeaderMatcher
-from dealer_warnings.ingest.loader import FileOutcome, load_folder
-from dealer_warnings.rank import rank_dealers
+from dealer_warnings.ingest.loader import FileOutcome, FolderLoad, load_folder
+from dealer_warnings.notify import NotifyReport, deliver_pending, load_routing, prepare_messages
+from dealer_warnings.rank import outlier_scores, rank_dealers, risk_parts
 
 
 class InputError(ValueError):
@@ -49,6 +53,9 @@ class LoadReport:
     run_id: int
     input_dir: str
     files: list[FileOutcome] = field(default_factory=list)
+    checks: list[validate.BatchCheck] = field(default_factory=list)
+    validation_report: Path | None = None
+    db_path: Path | None = None
 
     def totals(self) -> dict[str, int]:
         statuses = Counter(f.status for f in self.files)
@@ -84,6 +91,20 @@ class LoadReport:
             for f in self.files
             if f.status in ("rejected", "ignored") or f.rows_quarantined
         ]
+        if t["rows_quarantined"]:
+            db = f" --db {self.db_path}" if self.db_path else ""
+            lines.append(
+                f"{t['rows_quarantined']:,} quarantined row(s): list them with "
+                f"`dealer-warnings quarantine{db}` (add --file NAME for one file)."
+            )
+        if self.checks:
+            confirmed = sum(c.confirmed for c in self.checks)
+            gx_only = sum(c.gx_only for c in self.checks)
+            lines.append(
+                f"great-expectations checked {sum(c.rows for c in self.checks):,} incoming "
+                f"row(s): confirmed {confirmed:,} quarantined row(s), caught {gx_only:,} more"
+                + (f"; report: {self.validation_report}" if self.validation_report else ".")
+            )
         return "\n".join(lines)
 
 
@@ -142,6 +163,44 @@ def _open(db_path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def validation_folder(db_path: Path, run_id: int) -> Path:
+    """Where a run's validation report goes: data/warehouse.duckdb -> data/warehouse-validation/7/."""
+    return db_path.parent / f"{db_path.stem}-validation" / str(run_id)
+
+
+def _check_input(input_dir: Path) -> None:
+    if not input_dir.is_dir():
+        raise InputError(
+            f"input folder {input_dir} does not exist or is not a folder "
+            "(expected a folder of dealers*, sales*, orders*, complaints*, quality* files)"
+        )
+
+
+def _load_in(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    input_dir: Path,
+    settings: Settings,
+    on_file: Callable[[Path], None] | None,
+) -> FolderLoad:
+    """Load the folder inside the caller's transaction."""
+    matcher = HeaderMatcher(settings.ingest.aliases)
+    return load_folder(con, input_dir, run_id, run_date(settings), matcher, on_file)
+
+
+def _record_report(
+    con: duckdb.DuckDBPyConnection,
+    db_path: Path,
+    run_id: int,
+    checks: list[validate.BatchCheck],
+    marts: validate.MartCheck | None,
+) -> Path:
+    page = validate.render_report(run_id, checks, marts)
+    path = validate.write_report(validation_folder(db_path, run_id), page)
+    con.execute("UPDATE runs SET validation_report = ? WHERE run_id = ?", [str(path), run_id])
+    return path
+
+
 def load(
     input_dir: Path,
     db_path: Path,
@@ -149,18 +208,59 @@ def load(
     on_file: Callable[[Path], None] | None = None,
 ) -> LoadReport:
     """Load every new file of `input_dir`; all or nothing."""
-    if not input_dir.is_dir():
-        raise InputError(f"input folder {input_dir} does not exist or is not a folder")
+    _check_input(input_dir)
     con = _open(db_path, settings)
     try:
         con.begin()
         run_id = _start_run(con, "load", settings, input_dir=str(input_dir))
-        matcher = HeaderMatcher(settings.ingest.aliases)
-        files = load_folder(con, input_dir, run_id, run_date(settings), matcher, on_file)
+        loaded = _load_in(con, run_id, input_dir, settings, on_file)
+        report = _record_report(con, db_path, run_id, loaded.checks, None)
         con.commit()
     finally:
         con.close()
-    return LoadReport(run_id, str(input_dir), files)
+    return LoadReport(run_id, str(input_dir), loaded.files, loaded.checks, report, db_path)
+
+
+@dataclass
+class RunReport:
+    load: LoadReport
+    detect: DetectReport
+    marts: validate.MartCheck
+
+
+def run(
+    input_dir: Path,
+    db_path: Path,
+    as_of: date | None,
+    settings: Settings,
+    on_file: Callable[[Path], None] | None = None,
+) -> RunReport:
+    """Load what is new, rebuild the marts, alerts and ranks for the as-of month and check the
+    marts, in one transaction: a run that fails or is killed leaves the warehouse as it was.
+
+    Raises validate.MartsInvalid (after writing the report) when a mart expectation fails.
+    """
+    _check_input(input_dir)
+    month = as_of or last_complete_month(run_date(settings))
+    con = _open(db_path, settings)
+    try:
+        con.begin()
+        run_id = _start_run(con, "run", settings, input_dir=str(input_dir), as_of=month)
+        loaded = _load_in(con, run_id, input_dir, settings, on_file)
+        detected = _detect_in(con, run_id, month, month, settings)
+        marts = validate.check_marts(con)
+        report = _record_report(con, db_path, run_id, loaded.checks, marts)
+        if marts.failed:
+            raise validate.MartsInvalid(
+                "the marts failed validation, so nothing of this run was kept: "
+                + "; ".join(o.describe() for o in marts.failed)
+                + f" (report: {report})"
+            )
+        con.commit()
+    finally:
+        con.close()
+    load_report = LoadReport(run_id, str(input_dir), loaded.files, loaded.checks, report, db_path)
+    return RunReport(load_report, detected, marts)
 
 
 def detect(db_path: Path, as_of: date | None, settings: Settings) -> DetectReport:
@@ -178,26 +278,54 @@ def backfill_months(db_path: Path, first: date, last: date, settings: Settings) 
         con.begin()
         kind = "detect" if first == last else "backfill"
         run_id = _start_run(con, kind, settings, as_of=last)
-        warehouse.build_marts(con, last)
-        alerts = detect_alerts(
-            con.sql("SELECT * FROM dealer_month").pl(),
-            con.sql("SELECT * FROM dealer_sku_month").pl(),
-            con.sql("SELECT dealer_id, region, tier FROM stg_dealers").pl(),
-            settings.detect,
-            first,
-            last,
-        ).with_columns(pl.lit(run_id, pl.Int64).alias("run_id"))
-        _replace_months(con, "alerts", alerts, first, last)
-        _replace_months(con, "dealer_risk", rank_dealers(alerts), first, last)
-        counts = dict.fromkeys(INDICATORS, 0) | dict(alerts.group_by("indicator").len().iter_rows())
-        top = con.sql(
-            "SELECT * FROM ranked_alerts WHERE month = ? ORDER BY rank LIMIT ?",
-            params=[last, settings.top_n],
-        ).pl()
+        report = _detect_in(con, run_id, first, last, settings)
         con.commit()
     finally:
         con.close()
+    return report
+
+
+def _detect_in(
+    con: duckdb.DuckDBPyConnection, run_id: int, first: date, last: date, settings: Settings
+) -> DetectReport:
+    """Marts up to `last`, then readings, alerts, ranks and health grades for first..last, in
+    the caller's transaction. Every month's rows use only data up to that month."""
+    warehouse.build_marts(con, last)
+    inputs = read_detect_input(con)
+    readings = detect_readings(inputs, settings.detect)
+    in_range = pl.col("month").is_between(first, last)
+    alerts = alerts_of(readings, first, last).with_columns(pl.lit(run_id, pl.Int64).alias("run_id"))
+    outliers = outlier_scores(readings, INDICATORS, first, last)
+    health = grade_health(
+        inputs.dealer_month, readings.filter(pl.col("fired")), settings.detect.health, first, last
+    )
+    _replace_months(con, "indicator_readings", readings.filter(in_range), first, last)
+    _replace_months(con, "alerts", alerts, first, last)
+    _replace_months(con, "dealer_risk", rank_dealers(alerts, outliers), first, last)
+    _replace_months(con, "dealer_risk_parts", risk_parts(alerts, outliers), first, last)
+    _replace_months(con, "dealer_health", health, first, last)
+    counts = dict.fromkeys(INDICATORS, 0) | dict(alerts.group_by("indicator").len().iter_rows())
+    top = con.sql(
+        "SELECT * FROM ranked_alerts WHERE month = ? ORDER BY rank LIMIT ?",
+        params=[last, settings.top_n],
+    ).pl()
     return DetectReport(run_id, first, last, counts, top.to_dicts())
+
+
+def read_detect_input(con: duckdb.DuckDBPyConnection) -> DetectInput:
+    """The marts (as last built) and the dealers, as detection reads them."""
+
+    def table(query: str) -> pl.DataFrame:
+        return con.sql(query).pl()
+
+    return DetectInput(
+        dealer_month=table("SELECT * FROM dealer_month"),
+        dealer_sku_month=table("SELECT * FROM dealer_sku_month"),
+        dealers=table("SELECT dealer_id, region, tier FROM stg_dealers"),
+        dealer_category_month=table("SELECT * FROM dealer_category_month"),
+        dealer_case_month=table("SELECT * FROM dealer_case_month"),
+        dealer_style_month=table("SELECT * FROM dealer_style_month"),
+    )
 
 
 def _replace_months(
@@ -208,6 +336,24 @@ def _replace_months(
     con.register("new_rows", rows)
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
     con.unregister("new_rows")
+
+
+def notify(db_path: Path, as_of: date | None, settings: Settings) -> NotifyReport:
+    """Record the e-mails for the alerts of `as_of` (default: the last complete month) in one
+    transaction, then deliver every e-mail not yet sent. Delivery problems are reported, not
+    raised: the e-mails stay in the outbox for the next run."""
+    month = as_of or last_complete_month(run_date(settings))
+    routing = load_routing(settings.notify.routing_file)
+    outbox = settings.notify.outbox_dir or db_path.parent / "outbox"
+    con = _open(db_path, settings)
+    try:
+        con.begin()
+        decided = prepare_messages(con, month, run_date(settings), routing, settings.notify.sender)
+        con.commit()
+        delivery = deliver_pending(con, settings.notify, outbox)
+    finally:
+        con.close()
+    return NotifyReport(decided, delivery)
 
 
 def data_months(db_path: Path, settings: Settings) -> tuple[date, date]:

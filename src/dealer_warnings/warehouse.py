@@ -2,11 +2,15 @@
 
 SQL lives in `sql/` as plain statements, one file per table or view, named after it:
 `schema/` holds DDL; `staging/` and `views/` hold SELECTs made into views, `marts/` SELECTs
-made into tables (with the as-of month as a parameter). Values reach SQL as parameters, never by formatting.
+made into tables (with the as-of month as a parameter), `comments/` the documentation analysts
+read (COMMENT ON the object and each column). Values reach SQL as parameters, never by formatting.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import time
 from datetime import date
 from pathlib import Path
 
@@ -24,33 +28,75 @@ DUCKDB_TYPES = {
     "date": "DATE",
     "month": "DATE",
 }
+MARTS = (
+    "dealer_month",
+    "dealer_sku_month",
+    "dealer_category_month",
+    "dealer_case_month",
+    "dealer_style_month",
+)
+
+
+LOCK_POLL_SECONDS = 0.25
+_LOCK_HOLDER = re.compile(r"PID (\d+)")
 
 
 class WarehouseBusy(RuntimeError):
     """Another process holds the database; the message says what to do."""
 
 
+class WarehouseUnavailable(RuntimeError):
+    """The database path cannot be opened or created; the message says why and what is expected."""
+
+
 def connect(
     db_path: Path, settings: WarehouseSettings | None = None, read_only: bool = False
 ) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse with the configured memory limit, threads and spill directory."""
+    """Open the warehouse with the configured memory limit, threads and spill directory.
+
+    DuckDB lets one process open a file for writing; while another holds it, this waits up to
+    `settings.lock_timeout_seconds`, then raises WarehouseBusy.
+    """
     settings = settings or WarehouseSettings()
     if not read_only:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            problem = (
+                f"{error.filename} is not a folder"
+                if isinstance(error, FileExistsError)
+                else error.strerror or str(error)
+            )
+            raise WarehouseUnavailable(
+                f"cannot create the warehouse {db_path}: {problem} "
+                "(expected a path in a writable folder)"
+            ) from error
     config: dict[str, str | int] = {"memory_limit": settings.memory_limit}
     if settings.threads:
         config["threads"] = settings.threads
     if settings.temp_dir:
         config["temp_directory"] = str(settings.temp_dir)
-    try:
-        return duckdb.connect(str(db_path), read_only=read_only, config=config)
-    except duckdb.IOException as error:
-        if "lock" in str(error).lower():
-            raise WarehouseBusy(
-                f"{db_path} is in use by another process (a run still going?); "
-                "wait for it to finish and try again"
-            ) from error
-        raise
+    deadline = time.monotonic() + settings.lock_timeout_seconds
+    while True:
+        try:
+            return duckdb.connect(str(db_path), read_only=read_only, config=config)
+        except duckdb.IOException as error:
+            problem = str(error).removeprefix("IO Error: ")
+            if "lock" not in problem.lower():
+                raise WarehouseUnavailable(
+                    f"cannot open the warehouse {db_path}: {problem} (expected a DuckDB file "
+                    "this user can write, or a new file in a writable folder)"
+                ) from error
+            if time.monotonic() >= deadline:
+                holder = _LOCK_HOLDER.search(problem)
+                raise WarehouseBusy(
+                    f"{db_path} is in use by another process"
+                    + (f" (PID {holder[1]})" if holder else "")
+                    + f", still after waiting {settings.lock_timeout_seconds:g} s (a run still "
+                    "going?); wait for it to finish and try again, or allow a longer wait with "
+                    "warehouse.lock_timeout_seconds"
+                ) from error
+            time.sleep(LOCK_POLL_SECONDS)
 
 
 def sql_text(relative_path: str) -> str:
@@ -75,24 +121,45 @@ def _source_tables_ddl() -> list[str]:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Create what is missing: tables from sql/schema and the contract, views from sql/staging."""
+    """Create what is missing: tables from sql/schema and the contract, views from sql/staging
+    and sql/views, empty marts until the first run fills them; then document them all."""
     for path in sorted((SQL_DIR / "schema").glob("*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
     for statement in _source_tables_ddl():
         con.execute(statement)
-    for layer in ("staging", "views"):
-        for path in sorted((SQL_DIR / layer).glob("*.sql")):
-            con.execute(
-                f"CREATE OR REPLACE VIEW {path.stem} AS\n{path.read_text(encoding='utf-8')}"
-            )
+    for path in sorted((SQL_DIR / "staging").glob("*.sql")):
+        con.execute(f"CREATE OR REPLACE VIEW {path.stem} AS\n{path.read_text(encoding='utf-8')}")
+    _create_empty_marts(con)
+    for path in sorted((SQL_DIR / "views").glob("*.sql")):
+        con.execute(f"CREATE OR REPLACE VIEW {path.stem} AS\n{path.read_text(encoding='utf-8')}")
+    apply_comments(con, [path.stem for path in sorted((SQL_DIR / "comments").glob("*.sql"))])
+
+
+def _create_empty_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """A view binds its tables when it is created, so the marts it reads must exist before the
+    first run builds them; analysts opening a fresh warehouse see empty marts, not errors."""
+    for name in MARTS:
+        mart = sql_text(f"marts/{name}.sql")
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM (\n{mart}\n) LIMIT 0",
+            {"as_of": date.today()},
+        )
+
+
+def apply_comments(con: duckdb.DuckDBPyConnection, names: list[str] | tuple[str, ...]) -> None:
+    """State each object's grain and columns from sql/comments/<name>.sql: CREATE OR REPLACE
+    drops an object's comments, so this runs again after every rebuild."""
+    for name in names:
+        con.execute(sql_text(f"comments/{name}.sql"))
 
 
 def build_marts(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
     """Rebuild the monthly marts up to the as-of month (first day of the month)."""
-    for name in ("dealer_month", "dealer_sku_month"):
+    for name in MARTS:
         con.execute(
             f"CREATE OR REPLACE TABLE {name} AS\n{sql_text(f'marts/{name}.sql')}", {"as_of": as_of}
         )
+    apply_comments(con, MARTS)
 
 
 def first_row(
@@ -106,3 +173,36 @@ def first_row(
 
 def next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
     return first_row(con, f"SELECT coalesce(max({column}), 0) + 1 FROM {table}")[0]
+
+
+def published_path(db_path: Path) -> Path:
+    """The read-only copy analysts open: data/warehouse.duckdb -> data/warehouse.published.duckdb."""
+    return db_path.with_name(f"{db_path.stem}.published{db_path.suffix}")
+
+
+def publish(db_path: Path, settings: WarehouseSettings | None = None) -> Path:
+    """Copy the warehouse to its published file and swap it in with an atomic rename.
+
+    DuckDB lets one process write a file and nobody read it meanwhile; analysts open the
+    published copy instead. A reader keeps the copy it opened (its file lives on until it lets
+    go), the next reader gets the new one, and no run ever waits for an analyst. While a run
+    holds the warehouse, this waits like any writer (warehouse.lock_timeout_seconds), then
+    raises WarehouseBusy: a half-written run is never published.
+    """
+    if not db_path.is_file():
+        raise FileNotFoundError(
+            f"warehouse {db_path} does not exist (run `dealer-warnings run` first)"
+        )
+    target = published_path(db_path)
+    staging = target.with_name(f"{target.name}.new")
+    staging.unlink(missing_ok=True)
+    con = connect(db_path, settings)
+    try:
+        source = first_row(con, "SELECT current_database()")[0].replace('"', '""')
+        con.execute("ATTACH ? AS publish_target", [str(staging)])
+        con.execute(f'COPY FROM DATABASE "{source}" TO publish_target')
+        con.execute("DETACH publish_target")
+    finally:
+        con.close()
+    os.replace(staging, target)
+    return target

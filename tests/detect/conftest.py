@@ -1,9 +1,10 @@
 """Tiny hand-made dealer networks for the detection tests.
 
 `panel(n_dealers, n_months)` builds a network where every dealer is active every month with
-steady sell-in (three SKUs at steady prices), sell-out, complaints and quality incidents,
-plus deterministic mild noise. Tests then change one thing (`scale`, `set`, `trim`) and ask
-`alerts()` what `detect_alerts` makes of it.
+steady sell-in (three SKUs of three styles at steady prices), sell-out, complaints (also by
+category), quality incidents and open service cases, plus deterministic mild noise. Tests
+then change one thing (`scale`, `set`, `trim`) and ask `alerts()` what `detect_alerts`
+makes of it.
 """
 
 from __future__ import annotations
@@ -17,11 +18,17 @@ import polars as pl
 import pytest
 
 from dealer_warnings.config import DetectSettings
-from dealer_warnings.detect import detect_alerts
+from dealer_warnings.detect import DetectInput, detect_alerts
 
 START = date(2024, 1, 1)
 SKUS = {"S1": (50, 10.0), "S2": (30, 20.0), "S3": (20, 40.0)}  # sku: (units a month, price)
-DEALER_LEVEL = ("orders", "sales_revenue", "sales_units", "complaints", "quality_incidents")
+UNITS_PER_LINE = 5  # an order line of a SKU holds 5 units
+CATEGORIES = ("logistics", "packaging", "design")  # complaints by category: `<category>` columns
+CASE_AGES = {"overdue_cases": 45, "fresh_cases": 10}  # open cases at month end: age in days
+DEALER_LEVEL = (
+    "orders", "sales_revenue", "sales_units", "complaints", "quality_incidents",
+    *CATEGORIES, *CASE_AGES,
+)  # fmt: skip
 COUNT_WOBBLE = (-1.0, 0.0, 1.0, 0.5, -0.5)  # x sqrt(rate): mild, never an outlier
 
 
@@ -83,6 +90,9 @@ class Panel:
         ).with_columns(
             pl.col(column).round(0).cast(dtype) if dtype.is_integer() else pl.col(column)
         )
+        if column == "units":  # orders of a SKU come in lines of UNITS_PER_LINE units
+            lines = (pl.col("units") / UNITS_PER_LINE).round(0).cast(pl.Int64)
+            changed = changed.with_columns(lines.alias("lines"))
         return replace(self, **{table: changed})
 
     def scale(self, column: str, factor: float, dealers=None, months=None, skus=None) -> Panel:
@@ -122,6 +132,53 @@ class Panel:
         )  # fmt: skip
 
     @property
+    def dealer_style_month(self) -> pl.DataFrame:
+        return self.skus.group_by("dealer_id", "month", "style").agg(
+            pl.col("lines").sum(), pl.col("units").sum()
+        )
+
+    @property
+    def dealer_category_month(self) -> pl.DataFrame:
+        return (
+            self.activity.select("dealer_id", "month", *CATEGORIES)
+            .unpivot(
+                index=["dealer_id", "month"], variable_name="category", value_name="complaints"
+            )
+            .filter(pl.col("complaints") > 0)
+        )
+
+    @property
+    def dealer_case_month(self) -> pl.DataFrame:
+        """One row per case open at a month end, `overdue_cases` of them 45 days old."""
+        counts = self.activity.select("dealer_id", "month", *CASE_AGES).unpivot(
+            index=["dealer_id", "month"], variable_name="kind", value_name="n"
+        )
+        return (
+            counts.with_columns(pl.int_ranges(0, pl.col("n")).alias("case"))
+            .explode("case")
+            .drop_nulls("case")
+            .select(
+                "dealer_id",
+                "month",
+                pl.format("{}-{}-{}-{}", "dealer_id", "month", "kind", "case").alias(
+                    "complaint_id"
+                ),
+                pl.col("kind").replace_strict(CASE_AGES, return_dtype=pl.Int64).alias("age_days"),
+            )
+        )
+
+    @property
+    def inputs(self) -> DetectInput:
+        return DetectInput(
+            self.dealer_month,
+            self.dealer_sku_month,
+            self.dealers,
+            self.dealer_category_month,
+            self.dealer_case_month,
+            self.dealer_style_month,
+        )
+
+    @property
     def dealer_month(self) -> pl.DataFrame:
         """The mart as `detect_alerts` reads it (units and value summed from the SKU lines)."""
         orders = self.dealer_sku_month.group_by("dealer_id", "month").agg(
@@ -150,14 +207,7 @@ class Panel:
     ) -> pl.DataFrame:
         """The alerts of one month (default: the last), optionally of one indicator."""
         month = month or self.last
-        found = detect_alerts(
-            self.dealer_month,
-            self.dealer_sku_month,
-            self.dealers,
-            settings or DetectSettings(),
-            month,
-            month,
-        )
+        found = detect_alerts(self.inputs, settings or DetectSettings(), month, month)
         return found if indicator is None else found.filter(pl.col("indicator") == indicator)
 
 
@@ -170,9 +220,13 @@ def make_panel(
     quality: float = 1,
     rates: dict[str, dict[str, float]] | None = None,
     seed: int = 11,
+    categories: float = 1,
+    overdue_cases: float = 1,
 ) -> Panel:
-    """`orders`, `complaints` and `quality` are every dealer's monthly counts; `rates` sets
-    them for some dealers: `{"complaints": {"D00": 300}}` is a big dealer's usual 300 a month."""
+    """`orders`, `complaints`, `quality`, `categories` (complaints of each watched category)
+    and `overdue_cases` (cases open 45 days at a month end) are every dealer's monthly counts;
+    `rates` sets them for some dealers: `{"complaints": {"D00": 300}}` is a big dealer's usual
+    300 a month."""
     rng = np.random.default_rng(seed)
     ids = [f"D{i:02d}" for i in range(n_dealers)]
     calendar = months(n_months)
@@ -205,6 +259,9 @@ def make_panel(
             "sales_units": np.round(100 * wobble(size)).astype(int),
             "complaints": counts("complaints", complaints),
             "quality_incidents": counts("quality_incidents", quality),
+            **{category: counts(category, categories) for category in CATEGORIES},
+            "overdue_cases": counts("overdue_cases", overdue_cases),
+            "fresh_cases": counts("fresh_cases", 2 * complaints),
         }
     )
     skus = pl.concat(
@@ -218,7 +275,7 @@ def make_panel(
             }
         )
         for sku, (units, price) in SKUS.items()
-    )
+    ).with_columns((pl.col("units") / UNITS_PER_LINE).round(0).cast(pl.Int64).alias("lines"))
     return Panel(dealers, activity, skus)
 
 

@@ -24,7 +24,7 @@ def test_complaint_spike_fires_when_a_small_dealer_goes_from_about_1_to_9(case):
     case.explained(alert)
 
 
-@pytest.mark.parametrize(("count", "severity"), [(7, "warning"), (15, "critical")])
+@pytest.mark.parametrize(("count", "severity"), [(9, "warning"), (15, "critical")])
 def test_complaint_spike_severity_follows_how_improbable_the_count_is(case, count, severity):
     alerts = case.alerts_when("D03", count)
     assert alerts.select("dealer_id", "severity").rows() == [("D03", severity)]
@@ -50,7 +50,7 @@ def test_complaint_spike_needs_min_history_months(case, alerting_with_newcomer):
 def test_complaint_spike_verdict_ignores_later_months(case):
     network = case.network
     month = network.months[-4]
-    spiked = network.set(case.column, 7, "D03", month)
+    spiked = network.set(case.column, 9, "D03", month)
     # Later months are stormy elsewhere: D05 and D06 swing far more than before.
     later = network.months[-3:]
     stormy = spiked.set(case.column, 40, "D05", later).set(case.column, 0, "D06", later)

@@ -11,14 +11,7 @@ from dealer_warnings.detect import detect_alerts
 
 def test_a_steady_network_raises_no_alert_in_any_month(panel):
     network = panel(n_dealers=8, n_months=24)
-    alerts = detect_alerts(
-        network.dealer_month,
-        network.dealer_sku_month,
-        network.dealers,
-        DetectSettings(),
-        network.months[0],
-        network.last,
-    )
+    alerts = detect_alerts(network.inputs, DetectSettings(), network.months[0], network.last)
     assert alerts.height == 0
 
 

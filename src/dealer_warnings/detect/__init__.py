@@ -1,49 +1,106 @@
 """Detection: every indicator compares a dealer-month with the dealer's own past (vertical)
-and with its peers in the same month (horizontal), and returns alert rows. Nothing is sent."""
+and with its peers in the same month (horizontal), and returns one reading per dealer-month:
+the value, what was expected, how improbable it is, whether it fired and why. Alerts are the
+readings that fired. Nothing is sent.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import polars as pl
 
 from dealer_warnings.config import DetectSettings
+from dealer_warnings.detect.categories import category_spike
 from dealer_warnings.detect.complaints import complaint_spike
+from dealer_warnings.detect.inputs import DetectInput
 from dealer_warnings.detect.orders import order_drop, price_drop
 from dealer_warnings.detect.quality import quality_spike
 from dealer_warnings.detect.sales import sales_drop
-from dealer_warnings.detect.signals import empty_alerts, with_history, with_peer_groups
+from dealer_warnings.detect.sellthrough import sellthrough_gap
+from dealer_warnings.detect.service import service_overdue
+from dealer_warnings.detect.signals import ALERT_COLUMNS, READING_COLUMNS, empty_readings
+from dealer_warnings.detect.styles import style_shift
 
-INDICATORS = ("order_drop", "price_drop", "complaint_spike", "quality_spike", "sales_drop")
+Indicator = Callable[[pl.DataFrame, DetectInput, DetectSettings], pl.DataFrame]
+COMPUTE: dict[str, Indicator] = {
+    "order_drop": order_drop,
+    "price_drop": price_drop,
+    "complaint_spike": complaint_spike,
+    "quality_spike": quality_spike,
+    "sales_drop": sales_drop,
+    "service_overdue": service_overdue,
+    "sellthrough_gap": sellthrough_gap,
+    "category_spike": category_spike,
+    "style_shift": style_shift,
+}
+INDICATORS = tuple(COMPUTE)
+
+__all__ = [
+    "ALERT_COLUMNS",
+    "INDICATORS",
+    "READING_COLUMNS",
+    "DetectInput",
+    "alerts_of",
+    "detect_alerts",
+    "detect_readings",
+]
+
+
+def detect_readings(inputs: DetectInput, settings: DetectSettings) -> pl.DataFrame:
+    """Every enabled indicator's reading for every dealer-month with a verdict, all months.
+
+    A month's reading uses only that month and earlier ones; dealers of a region or tier
+    with overrides are judged with their own thresholds (against the same peers).
+    """
+    frames: dict[str, pl.DataFrame] = {}
+    parts = [empty_readings()]
+    for indicator, compute in COMPUTE.items():
+        for variant, dealer_ids in _variants(inputs.dealers, settings, indicator):
+            if not getattr(variant, indicator).enabled:
+                continue
+            key = variant.baseline.model_dump_json()
+            if key not in frames:
+                frames[key] = inputs.frame(variant.baseline)
+            found = compute(frames[key], inputs, variant)
+            if dealer_ids is not None:
+                found = found.filter(pl.col("dealer_id").is_in(dealer_ids.implode()))
+            parts.append(found)
+    return pl.concat(parts).sort("month", "dealer_id", "indicator")
+
+
+def alerts_of(readings: pl.DataFrame, first: date, last: date) -> pl.DataFrame:
+    """The readings that fired in first..last, as rows of the alerts table."""
+    return readings.filter(pl.col("fired") & pl.col("month").is_between(first, last)).select(
+        ALERT_COLUMNS
+    )
 
 
 def detect_alerts(
-    dealer_month: pl.DataFrame,
-    dealer_sku_month: pl.DataFrame,
-    dealers: pl.DataFrame,
-    settings: DetectSettings,
-    first_month: date,
-    last_month: date,
+    inputs: DetectInput, settings: DetectSettings, first: date, last: date
 ) -> pl.DataFrame:
-    """Alerts of every indicator for the months first_month..last_month.
+    """Alerts of every indicator for the months first..last (`inputs` must hold all history
+    up to last: earlier months are the baselines)."""
+    return alerts_of(detect_readings(inputs, settings), first, last)
 
-    `dealer_month` must hold all history up to last_month (earlier months are the baselines);
-    rows after a month never influence that month's verdict.
-    """
-    frame = (
-        dealer_month.join(dealers.select("dealer_id", "region", "tier"), on="dealer_id", how="left")
-        .sort("dealer_id", "month")
-        .pipe(with_history)
-        .pipe(with_peer_groups, settings.baseline.min_peer_group)
-    )
-    parts = [
-        order_drop(frame, settings.order_drop, settings.baseline),
-        price_drop(frame, dealer_sku_month, settings.price_drop, settings.baseline),
-        complaint_spike(frame, settings.complaint_spike),
-        quality_spike(frame, settings.quality_spike),
-        sales_drop(frame, settings.sales_drop, settings.baseline),
-    ]
-    alerts = pl.concat([empty_alerts(), *parts])
-    return alerts.filter(pl.col("month").is_between(first_month, last_month)).sort(
-        "month", "dealer_id", "indicator"
-    )
+
+def _variants(
+    dealers: pl.DataFrame, settings: DetectSettings, indicator: str
+) -> list[tuple[DetectSettings, pl.Series | None]]:
+    """The distinct settings an indicator runs with and the dealers each applies to (None =
+    all dealers, when no override touches the indicator)."""
+    if not settings.overrides.root:
+        return [(settings, None)]
+    by_key: dict[str, tuple[DetectSettings, list[str]]] = {}
+    groups = dealers.select("region", "tier").unique(maintain_order=True)
+    for region, tier in groups.iter_rows():
+        variant = settings.for_group(region, tier)
+        key = getattr(variant, indicator).model_dump_json() + variant.baseline.model_dump_json()
+        members = dealers.filter(
+            pl.col("region").eq_missing(region) & pl.col("tier").eq_missing(tier)
+        )["dealer_id"].to_list()
+        by_key.setdefault(key, (variant, []))[1].extend(members)
+    if len(by_key) == 1:
+        return [(next(iter(by_key.values()))[0], None)]
+    return [(variant, pl.Series(ids, dtype=pl.Utf8)) for variant, ids in by_key.values()]

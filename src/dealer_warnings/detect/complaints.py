@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from dealer_warnings.config import SpikeSettings
-from dealer_warnings.detect.signals import spike_alerts
+from dealer_warnings.config import DetectSettings
+from dealer_warnings.detect.inputs import DetectInput
+from dealer_warnings.detect.spikes import spike_readings
 
 
-def complaint_spike(frame: pl.DataFrame, settings: SpikeSettings) -> pl.DataFrame:
-    return spike_alerts(frame, "complaints", "complaint_spike", settings, "complaints")
+def complaint_spike(
+    frame: pl.DataFrame, inputs: DetectInput, settings: DetectSettings
+) -> pl.DataFrame:
+    own = settings.complaint_spike
+    return spike_readings(
+        frame, "complaints", "complaint_spike", own, settings.baseline,
+        pl.lit("complaints"),
+    )  # fmt: skip

@@ -5,26 +5,30 @@ from __future__ import annotations
 
 import polars as pl
 
-from dealer_warnings.config import BaselineSettings, DropSettings, PriceDropSettings
+from dealer_warnings.config import DetectSettings, PriceDropSettings
+from dealer_warnings.detect.drops import level_readings
+from dealer_warnings.detect.inputs import DetectInput
 from dealer_warnings.detect.signals import (
-    as_alerts,
-    drop_alerts,
+    MIN_PRICE_NOISE,
+    is_bad_change,
+    less_or_more,
     month_label,
     number,
+    numpy_column,
     peer_median,
     percent,
-    score_from_z,
+    readings,
     share,
+    t_tail,
     with_noise,
 )
 
 
-def order_drop(
-    frame: pl.DataFrame, settings: DropSettings, baseline: BaselineSettings
-) -> pl.DataFrame:
-    return drop_alerts(
-        frame, "units_ordered", "order_drop", settings, baseline,
-        lambda units: pl.format("Ordered {} units", number(units)), count="units_ordered", lumps="order_units_sq",
+def order_drop(frame: pl.DataFrame, inputs: DetectInput, settings: DetectSettings) -> pl.DataFrame:
+    return level_readings(
+        frame, "units_ordered", "order_drop", settings.order_drop, settings.baseline,
+        lambda units: pl.format("Ordered {} units", number(units)),
+        count="units_ordered", lumps="order_units_sq",
     )  # fmt: skip
 
 
@@ -52,53 +56,46 @@ def price_index(sku_month: pl.DataFrame, settings: PriceDropSettings) -> pl.Data
     )  # fmt: skip
 
 
-def price_drop(
-    frame: pl.DataFrame,
-    sku_month: pl.DataFrame,
-    settings: PriceDropSettings,
-    baseline: BaselineSettings,
-) -> pl.DataFrame:
-    """Alerts where the like-for-like index fell, beyond what the peers' prices did that month
-    (a manufacturer-wide price change moves everybody) and beyond the dealer's own wobble."""
-    comparable = (pl.col("coverage") >= settings.min_coverage) & (
-        pl.col("comparable_units") >= settings.min_units
+def price_drop(frame: pl.DataFrame, inputs: DetectInput, settings: DetectSettings) -> pl.DataFrame:
+    """The like-for-like index fell, beyond what the peers' prices did that month (a
+    manufacturer-wide price change moves everybody) and beyond the dealer's own wobble."""
+    own, baseline = settings.price_drop, settings.baseline
+    comparable = (pl.col("coverage") >= own.min_coverage) & (
+        pl.col("comparable_units") >= own.min_units
     )
     f = (
-        frame.join(price_index(sku_month, settings), on=["dealer_id", "month"], how="left")
+        frame.join(price_index(inputs.dealer_sku_month, own), on=["dealer_id", "month"], how="left")
         .sort("dealer_id", "month")
         .with_columns(pl.when(comparable).then(pl.col("price_index")).alias("price_index"))
         .with_columns(peer_median(pl.col("price_index")).fill_null(1.0).alias("peer_index"))
-        .with_columns((pl.col("price_index") / pl.col("peer_index")).log().alias("price_residual"))
+        .with_columns((pl.col("price_index") / pl.col("peer_index")).log().alias("residual"))
     )
-    f = with_noise(f, "price_residual", baseline.noise_months, "price")
+    f = with_noise(f, "residual", baseline, "price", floor=MIN_PRICE_NOISE)
+    z = (f["residual"] / f["price_noise"]).to_numpy()
+    p = t_tail(z, numpy_column(f, "price_dof"), own.direction)
+    eligible = pl.col("history") >= own.history_needed(baseline)
+    f = f.with_columns(pl.when(eligible).then(pl.Series("p", p)).fill_nan(None).alias("p"))
     change = pl.col("price_index") / pl.col("peer_index") - 1
-    fired = f.with_columns(change.alias("change")).filter(
-        (pl.col("history") >= baseline.min_history_months)
-        & (pl.col("change") <= -settings.min_drop)
-        & (pl.col("price_z") <= -settings.z_warning)
-    )
-    peer_change = pl.col("peer_index") - 1
-    return as_alerts(
-        fired.with_columns(
-            pl.lit("price_drop").alias("indicator"),
-            pl.when(pl.col("change") <= -settings.critical_drop)
-            .then(pl.lit("critical"))
-            .otherwise(pl.lit("warning"))
-            .alias("severity"),
-            score_from_z(pl.col("price_z")).alias("score"),
-            pl.format(
-                "Paid {} less per unit in {} than its own recent prices for the same {} SKU(s) "
-                "(like-for-like index {}); peers in {} moved {} that month.",
-                share(pl.col("change")),
-                month_label(pl.col("month")),
-                pl.col("comparable_skus"),
-                number(pl.col("price_index"), 2),
-                pl.col("peer_group"),
-                percent(peer_change),
-            ).alias("explanation"),
-            pl.col("price_index").alias("value"),
-            pl.col("peer_index").alias("expected"),
-            pl.lit(1.0).alias("baseline"),
-            peer_change.alias("peer_change"),
-        )
+    return readings(
+        f,
+        "price_drop",
+        own,
+        value=pl.col("price_index"),
+        expected=pl.col("peer_index"),
+        baseline=pl.lit(1.0),
+        peer_change=pl.col("peer_index") - 1,
+        p_value=pl.col("p"),
+        fired=is_bad_change(change, own.min_drop, own.direction),
+        critical=is_bad_change(change, own.critical_drop, own.direction),
+        explanation=pl.format(
+            "Paid {} {} per unit in {} than its own recent prices for the same {} SKU(s) "
+            "(like-for-like index {}); peers in {} moved {} that month.",
+            share(change),
+            less_or_more(change),
+            month_label(pl.col("month")),
+            pl.col("comparable_skus"),
+            number(pl.col("price_index"), 2),
+            pl.col("peer_group"),
+            percent(pl.col("peer_index") - 1),
+        ),
     )

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from dealer_warnings.config import SpikeSettings
-from dealer_warnings.detect.signals import spike_alerts
+from dealer_warnings.config import DetectSettings
+from dealer_warnings.detect.inputs import DetectInput
+from dealer_warnings.detect.spikes import spike_readings
 
 
-def quality_spike(frame: pl.DataFrame, settings: SpikeSettings) -> pl.DataFrame:
-    return spike_alerts(frame, "quality_incidents", "quality_spike", settings, "quality incidents")
+def quality_spike(
+    frame: pl.DataFrame, inputs: DetectInput, settings: DetectSettings
+) -> pl.DataFrame:
+    own = settings.quality_spike
+    return spike_readings(
+        frame, "quality_incidents", "quality_spike", own, settings.baseline,
+        pl.lit("quality incidents"),
+    )  # fmt: skip

@@ -1,49 +1,44 @@
-"""What every indicator shares: peer groups, the drop test and the count-spike test.
+"""What every indicator shares: the frame it works on, peer groups, the dealer's own noise,
+tail probabilities, and the readings every indicator returns.
 
-All functions take and return Polars frames with one row per dealer and month (sorted by
-dealer and month, zero-filled), and look only at earlier months of the same dealer and at
-peers in the same month, so a month's verdict never depends on later data.
+Frames hold one row per dealer and month (sorted by dealer and month, zero-filled). Every
+expression looks only at earlier months of the same dealer and at peers in the same month,
+so a month's verdict never depends on later data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import polars as pl
-from scipy.special import betainc, gammaincc
+from scipy.special import betainc, gammainc, gammaincc, stdtr
 
-from dealer_warnings.config import BaselineSettings, DropSettings, SpikeSettings
+from dealer_warnings.config import BaselineSettings, Direction, IndicatorSettings
 
 MAD_TO_SIGMA = 1.4826  # scales a median absolute deviation to a normal standard deviation
 MIN_NOISE = 0.05  # log-ratio noise floor: a 5% wobble is normal even for the steadiest dealer
+MIN_PRICE_NOISE = 0.01  # prices are steadier than volumes: a 1% wobble is normal
 MIN_NOISE_SAMPLES = 6  # months of residuals before the dealer's own noise is trusted
-MAX_SCORE = 10.0
-ALERT_COLUMNS = {
+MAX_SCORE = 10.0  # score = -log10(p), capped: beyond 1e-10 every alert is equally certain
+ALL_DEALERS = "all dealers"  # the peer group of a dealer whose region is too small
+READING_COLUMNS = {
     "month": pl.Date,
     "dealer_id": pl.Utf8,
     "indicator": pl.Utf8,
-    "severity": pl.Utf8,
-    "score": pl.Float64,
-    "explanation": pl.Utf8,
+    "peer_group": pl.Utf8,
     "value": pl.Float64,
     "expected": pl.Float64,
     "baseline": pl.Float64,
     "peer_change": pl.Float64,
-    "peer_group": pl.Utf8,
+    "p_value": pl.Float64,
+    "score": pl.Float64,
+    "fired": pl.Boolean,
+    "severity": pl.Utf8,
+    "explanation": pl.Utf8,
 }
-
-
-def with_peer_groups(frame: pl.DataFrame, min_group: int) -> pl.DataFrame:
-    """Peer group = region and tier, or the region alone where that group is too small."""
-    tier = pl.col("tier").fill_null("-")
-    size = pl.len().over("region", tier, "month")
-    return frame.with_columns(
-        pl.when(size >= min_group)
-        .then(pl.concat_str(pl.col("region"), tier, separator=" / "))
-        .otherwise(pl.col("region"))
-        .alias("peer_group")
-    )
+ALERT_COLUMNS = (
+    "month", "dealer_id", "indicator", "severity", "score", "explanation",
+    "value", "expected", "baseline", "peer_change", "peer_group", "p_value",
+)  # fmt: skip
 
 
 def with_history(frame: pl.DataFrame) -> pl.DataFrame:
@@ -51,181 +46,223 @@ def with_history(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.int_range(pl.len()).over("dealer_id").alias("history"))
 
 
+def with_peer_groups(frame: pl.DataFrame, settings: BaselineSettings) -> pl.DataFrame:
+    """Peer group = region and tier; the region alone where that group is too small; the
+    whole network where even the region is (a lone dealer compared with itself never alerts)."""
+    tier = pl.col("tier").fill_null("-")
+    region = pl.col("region").fill_null("-")
+    group_size = pl.len().over(region, tier, "month")
+    region_size = pl.len().over(region, "month")
+    return frame.with_columns(
+        pl.when(group_size >= settings.min_peer_group)
+        .then(pl.concat_str(region, tier, separator=" / "))
+        .when(region_size >= settings.min_region_group)
+        .then(region)
+        .otherwise(pl.lit(ALL_DEALERS))
+        .alias("peer_group")
+    )
+
+
 def peer_median(expr: pl.Expr) -> pl.Expr:
     return expr.median().over("peer_group", "month")
 
 
 def with_noise(
-    frame: pl.DataFrame, residual: str, months: int, prefix: str, gap: int = 1
-) -> pl.DataFrame:
-    """Robust z of a log-ratio residual against the dealer's own past residuals (MAD).
-
-    `gap` skips the residuals that overlap the current window (a 3-month window's last two
-    residuals share months with it), so the noise is measured on independent history.
-    """
-    past = pl.col(residual).abs().shift(gap).rolling_median(months, min_samples=MIN_NOISE_SAMPLES)
-    noise = (past.over("dealer_id") * MAD_TO_SIGMA).clip(lower_bound=MIN_NOISE)
-    return frame.with_columns(
-        noise.alias(f"{prefix}_noise"), (pl.col(residual) / noise).alias(f"{prefix}_z")
-    )
-
-
-def drop_signal(
     frame: pl.DataFrame,
-    value: str,
+    residual: str,
     settings: BaselineSettings,
-    window: int = 1,
-    count: str | None = None,
-    lumps: str | None = None,
+    prefix: str,
+    gap: int = 1,
+    by: tuple[str, ...] = ("dealer_id",),
+    floor: float = MIN_NOISE,
 ) -> pl.DataFrame:
-    """Expected value and robust z for a monthly amount (units, money) over the last `window`
-    months, for amounts that may fall.
+    """How far the residual normally strays for this dealer: `<prefix>_noise` and the degrees
+    of freedom `<prefix>_dof` it rests on.
 
-    baseline  = window x the median of the dealer's `baseline_months` months before the window
-    peer      = the peer group's median of (value / baseline) that month: seasonality, a
-                region-wide dip or a holiday moves everybody, so it moves the expectation
-    expected  = baseline x peer; residual = log(value / expected); z against own noise.
-    A longer window needs a smaller fall per month to be significant: it catches a lasting
-    drop of a noisy dealer one or two months in, where a single month can't tell.
-    `count` (units) adds `_count_z`: how many standard deviations the count fell, as a
-    compound Poisson count whose `lumps` column holds each month's sum of squared lump sizes
-    (order sizes); a dealer ordering twice a month is not alarming for a month with none.
-    Columns are named `<value>_w<window>_<what>`.
+    The dealer's own robust spread (median absolute residual over `noise_months`, skipping
+    the `gap` - 1 residuals that overlap the current window) is pooled with its peer group's
+    typical spread, weighted as `noise_prior_months` months of history: twelve calm months
+    are weaker evidence of calm than they look, and a newcomer borrows its peers' noise.
     """
-    v = pl.col(value).cast(pl.Float64)
-    p = f"{value}_w{window}"
-    half = max(2, settings.baseline_months // 2)
-    baseline = v.shift(window).rolling_median(settings.baseline_months, min_samples=half)
-    eligible = pl.col("history") >= settings.min_history_months + window - 1
-    frame = frame.with_columns(
-        v.rolling_sum(window).over("dealer_id").alias(f"{p}_value"),
-        (baseline.over("dealer_id") * window).alias(f"{p}_baseline"),
-    ).with_columns(
-        pl.when(eligible)
-        .then((pl.col(f"{p}_value") + 1) / (pl.col(f"{p}_baseline") + 1))
-        .alias(f"{p}_own_ratio")
+    past = pl.col(residual).abs().shift(gap)
+    own = past.rolling_median(settings.noise_months, min_samples=MIN_NOISE_SAMPLES) * MAD_TO_SIGMA
+    # Residuals of overlapping windows are not independent: `gap` of them count as one.
+    samples = (
+        past.is_not_null().cast(pl.Float64).rolling_sum(settings.noise_months, min_samples=1) / gap
     )
     frame = frame.with_columns(
-        peer_median(pl.col(f"{p}_own_ratio")).fill_null(1.0).alias(f"{p}_peer_ratio")
-    ).with_columns(
-        (pl.col(f"{p}_baseline") * pl.col(f"{p}_peer_ratio")).alias(f"{p}_expected"),
-        (pl.col(f"{p}_own_ratio") / pl.col(f"{p}_peer_ratio")).log().alias(f"{p}_residual"),
+        own.over(*by).alias(f"{prefix}_own_noise"),
+        samples.over(*by).fill_null(0.0).alias(f"{prefix}_samples"),
     )
-    frame = with_noise(frame, f"{p}_residual", settings.noise_months, p, gap=window)
-    if count is None:
-        return frame
-    n = pl.col(count).cast(pl.Float64)
-    past = settings.baseline_months
-    count_expected = (
-        n.shift(window).rolling_median(past, min_samples=half).over("dealer_id")
-        * window
-        * pl.col(f"{p}_peer_ratio")
-    )
-    # Compound Poisson: var = mean x sum(lump^2) / sum(lump); 1 when each event is one unit.
-    lumpiness = pl.lit(1.0)
-    if lumps is not None:
-        lump_sq = pl.col(lumps).cast(pl.Float64).shift(window).rolling_sum(past, min_samples=half)
-        lumpiness = (lump_sq / n.shift(window).rolling_sum(past, min_samples=half)).over(
-            "dealer_id"
-        )
-    variance = count_expected.clip(lower_bound=1e-9) * lumpiness.fill_nan(1.0).fill_null(1.0).clip(
-        lower_bound=1.0
-    )
+    prior = pl.col(f"{prefix}_own_noise").median().over("peer_group", "month", *by[1:])
+    weight = settings.noise_prior_months
+    n = pl.when(pl.col(f"{prefix}_own_noise").is_not_null()).then(pl.col(f"{prefix}_samples"))
+    pooled = (
+        (weight * prior.pow(2) + n.fill_null(0) * pl.col(f"{prefix}_own_noise").fill_null(0).pow(2))
+        / (weight + n.fill_null(0))
+    ).sqrt()
     return frame.with_columns(
-        ((n.rolling_sum(window).over("dealer_id") - count_expected) / variance.sqrt()).alias(
-            f"{p}_count_z"
-        )
-    )
+        pooled.fill_null(pl.col(f"{prefix}_own_noise"))
+        .clip(lower_bound=floor)
+        .alias(f"{prefix}_noise"),
+        (n.fill_null(0) + pl.when(prior.is_not_null()).then(weight).otherwise(0)).alias(
+            f"{prefix}_dof"
+        ),
+    ).drop(f"{prefix}_own_noise", f"{prefix}_samples")
 
 
-def robust_mean_rate(expr: pl.Expr, months: int) -> pl.Expr:
-    """Mean of the last `months` months without the largest one, so one past spike of the
-    dealer's own does not lift its normal rate."""
-    past = expr.shift(1)
-    count = past.is_not_null().cast(pl.Float64).rolling_sum(months, min_samples=1)
-    total = past.rolling_sum(months, min_samples=1)
-    largest = past.rolling_max(months, min_samples=1)
-    return pl.when(count >= 2).then((total - largest) / (count - 1))
+def t_tail(z: np.ndarray, dof: np.ndarray, direction: Direction) -> np.ndarray:
+    """P(a Student-t with `dof` degrees of freedom lies at least as far as z, the bad way)."""
+    dof = np.maximum(np.nan_to_num(dof, nan=1.0), 1.0)
+    lower = stdtr(dof, z)
+    return _directed(lower, 1 - lower, direction)
 
 
-def spike_signal(frame: pl.DataFrame, value: str, months: int) -> pl.DataFrame:
-    """Expected count and the tail probability of seeing at least this many.
-
-    expected = the dealer's robust monthly rate x how much its peers (the rest of the group)
-    rose that month against their own rates, so a region-wide wave does not single out one.
-    A count model keeps small numbers honest: 3 complaints against 1 is not 300 against 100;
-    its overdispersion is measured on the data (see `overdispersion`).
-    """
-    v = pl.col(value).cast(pl.Float64)
-    p = value
-    frame = frame.with_columns(robust_mean_rate(v, months).over("dealer_id").alias(f"{p}_baseline"))
-    rate = pl.col(f"{p}_baseline").fill_null(0)
-    group_value = v.filter(pl.col(f"{p}_baseline").is_not_null()).sum().over("peer_group", "month")
-    others_value = group_value - pl.when(pl.col(f"{p}_baseline").is_not_null()).then(v).otherwise(0)
-    others_rate = rate.sum().over("peer_group", "month") - rate
-    peer = pl.when(others_rate > 1).then(others_value / others_rate).otherwise(1.0).clip(0.5, 3.0)
-    frame = frame.with_columns(peer.alias(f"{p}_peer_ratio")).with_columns(
-        (pl.col(f"{p}_baseline") * pl.col(f"{p}_peer_ratio"))
-        .clip(lower_bound=0.3)
-        .alias(f"{p}_expected")
-    )
-    frame = frame.join(overdispersion(frame, value, f"{p}_expected"), on="month", how="left")
-    tail = upper_tail(
-        frame[value].to_numpy().astype(float),
-        frame[f"{p}_expected"].fill_null(np.nan).to_numpy(),
-        frame["overdispersion"].fill_null(0.0).to_numpy(),
-    )
-    return frame.with_columns(pl.Series(f"{p}_p", tail).fill_nan(None)).drop("overdispersion")
+def quasi_poisson_tail(
+    observed: np.ndarray, expected: np.ndarray, spread: np.ndarray, direction: Direction
+) -> np.ndarray:
+    """P(a count at least this far from expected, the bad way) when its variance is `spread`
+    x its mean (lumpy orders: spread = sum of squared order sizes / units). Counted in lumps
+    of `spread` units, it is Poisson: a dealer that orders twice a month is not alarming for a
+    month with none, one that orders 60 times is."""
+    spread = np.maximum(np.nan_to_num(spread, nan=1.0), 1.0)
+    lam = np.maximum(expected, 1e-9) / spread
+    k = np.maximum(observed, 0) / spread
+    lower = gammaincc(k + 1, lam)  # P(X <= k)
+    upper = np.where(k > 0, gammainc(np.maximum(k, 1e-12), lam), 1.0)  # P(X >= k)
+    return _directed(lower, upper, direction)
 
 
-def overdispersion(frame: pl.DataFrame, observed: str, expected: str) -> pl.DataFrame:
-    """Per month, 1/r of a negative binomial (var = mean + mean^2 / r), by moments over all
-    dealer-months up to and including that month (never later ones).
-
-    Real complaint counts swing more than Poisson (they follow lumpy deliveries, seasons,
-    campaigns); measuring how much on the data itself keeps p-values honest. 0 = Poisson.
-    """
-    x, mean = pl.col(observed).cast(pl.Float64), pl.col(expected)
-    return (
-        frame.filter(mean.is_not_null())
-        .group_by("month")
-        .agg(((x - mean) ** 2 - x).sum().alias("excess"), (mean**2).sum().alias("scale"))
-        .sort("month")
-        .select(
-            "month",
-            (pl.col("excess").cum_sum() / pl.col("scale").cum_sum())
-            .fill_nan(0.0)
-            .clip(lower_bound=0.0)
-            .alias("overdispersion"),
-        )
-    )
-
-
-def upper_tail(observed: np.ndarray, expected: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """P(X >= observed) for X negative binomial with this mean and 1/r = alpha (Poisson at 0)."""
-    k = np.maximum(observed, 1)
-    poisson_tail = 1 - gammaincc(k, expected)  # P(X >= k) = P(k, lambda)
+def negative_binomial_tail(
+    observed: np.ndarray, expected: np.ndarray, alpha: np.ndarray, direction: Direction
+) -> np.ndarray:
+    """P(a count at least this far from expected, the bad way) for a negative binomial with
+    this mean and 1/r = alpha (Poisson at 0)."""
+    k = np.maximum(observed, 0)
     r = 1 / np.maximum(alpha, 1e-9)
-    nb_tail = betainc(k, r, expected / (expected + r))  # P(X >= k) = I_{lambda/(lambda+r)}(k, r)
-    tail = np.where(alpha > 1e-9, nb_tail, poisson_tail)
-    return np.where(observed > 0, tail, 1.0)
+    poisson = alpha <= 1e-9
+    q = expected / (expected + r)
+    upper = np.where(
+        k > 0,
+        np.where(poisson, gammainc(np.maximum(k, 1), expected), betainc(np.maximum(k, 1), r, q)),
+        1.0,
+    )
+    lower = np.where(poisson, gammaincc(k + 1, expected), betainc(r, k + 1, 1 - q))
+    return _directed(lower, upper, direction)
 
 
-def score_from_z(z: pl.Expr) -> pl.Expr:
-    return (-z).clip(0, MAX_SCORE)
+def quasi_binomial_tail(
+    observed: np.ndarray,
+    trials: np.ndarray,
+    share: np.ndarray,
+    dispersion: np.ndarray,
+    direction: Direction,
+) -> np.ndarray:
+    """P(hits at least this far from `share` of `trials`, the bad way), with the extra spread
+    `dispersion` (>= 1) of lines that come in orders: counted in clumps of that size."""
+    phi = np.maximum(np.nan_to_num(dispersion, nan=1.0), 1.0)
+    k, n = observed / phi, trials / phi
+    p = np.clip(share, 1e-9, 1 - 1e-9)
+    lower = np.where(k >= n, 1.0, betainc(np.maximum(n - k, 1e-12), k + 1, 1 - p))
+    upper = np.where(k > 0, betainc(np.maximum(k, 1e-12), n - k + 1, p), 1.0)
+    return _directed(lower, upper, direction)
+
+
+def _directed(lower: np.ndarray, upper: np.ndarray, direction: Direction) -> np.ndarray:
+    if direction == "down":
+        return lower
+    if direction == "up":
+        return upper
+    return np.minimum(1.0, 2 * np.minimum(lower, upper))
+
+
+def is_bad_change(change: pl.Expr, size: float, direction: Direction) -> pl.Expr:
+    """The change is at least `size` (a fraction) the bad way."""
+    if direction == "down":
+        return change <= -size
+    if direction == "up":
+        return change >= size
+    return change.abs() >= size
 
 
 def score_from_p(p: pl.Expr) -> pl.Expr:
+    """-log10 of the tail probability, 0..10: 4 = one in 10,000, on every indicator alike."""
     return (-p.clip(lower_bound=1e-300).log10()).clip(0, MAX_SCORE)
+
+
+def readings(
+    frame: pl.DataFrame,
+    indicator: str,
+    settings: IndicatorSettings,
+    *,
+    value: pl.Expr,
+    expected: pl.Expr,
+    baseline: pl.Expr,
+    peer_change: pl.Expr,
+    p_value: pl.Expr,
+    fired: pl.Expr,
+    critical: pl.Expr,
+    explanation: pl.Expr,
+) -> pl.DataFrame:
+    """One reading per dealer-month with a verdict (p_value not null): the numbers, the
+    probability, whether it fired and the sentence saying so."""
+    fired = (fired & (p_value <= settings.p_warning)).fill_null(False)
+    severity = pl.when(critical & (p_value <= settings.p_critical)).then(pl.lit("critical"))
+    return (
+        frame.with_columns(
+            value.alias("value"),
+            expected.alias("expected"),
+            baseline.alias("baseline"),
+            peer_change.alias("peer_change"),
+            p_value.alias("p_value"),
+        )
+        .filter(pl.col("p_value").is_not_null() & pl.col("p_value").is_not_nan())
+        .with_columns(
+            pl.lit(indicator).alias("indicator"),
+            score_from_p(pl.col("p_value")).alias("score"),
+            fired.alias("fired"),
+            pl.when(fired).then(severity.otherwise(pl.lit("warning"))).alias("severity"),
+            explanation.alias("explanation"),
+        )
+        .select(pl.col(c).cast(t) for c, t in READING_COLUMNS.items())
+    )
+
+
+def strongest_window(per_window: list[pl.DataFrame], p: str, p_warning: float) -> pl.DataFrame:
+    """One row per dealer-month from the windows (or parts) tried: one that fired (a
+    `candidate` improbable enough), else the most improbable one; on a tie the first tried
+    (and, within a window, the first part), so the choice never depends on sort luck."""
+    tried = [frame.with_columns(pl.lit(i).alias("tried")) for i, frame in enumerate(per_window)]
+    return (
+        pl.concat(tried)
+        .filter(pl.col(p).is_not_null() & pl.col(p).is_not_nan())
+        .with_columns((pl.col("candidate") & (pl.col(p) <= p_warning)).alias("hit"))
+        .sort("hit", p, "tried", descending=[True, False, False], maintain_order=True)
+        .unique(["month", "dealer_id"], keep="first", maintain_order=True)
+        .sort("dealer_id", "month")
+        .drop("tried")
+    )
+
+
+def empty_readings() -> pl.DataFrame:
+    return pl.DataFrame(schema=READING_COLUMNS)
 
 
 def month_label(expr: pl.Expr) -> pl.Expr:
     return expr.dt.strftime("%b %Y")
 
 
+def period_label(window: int) -> pl.Expr:
+    """'Oct 2026', or 'Aug 2026 to Oct 2026' for a window of several months."""
+    if window == 1:
+        return month_label(pl.col("month"))
+    start = pl.col("month").dt.offset_by(f"-{window - 1}mo")
+    return month_label(start) + " to " + month_label(pl.col("month"))
+
+
 def percent(expr: pl.Expr) -> pl.Expr:
     """A signed whole percent as text: +5%, -62%."""
-    rounded = (expr * 100).round(0).cast(pl.Int64)
+    rounded = _settled(expr * 100).round(0).cast(pl.Int64, strict=False)
     return (
         pl.when(rounded > 0).then(pl.lit("+")).otherwise(pl.lit("")) + rounded.cast(pl.Utf8) + "%"
     )
@@ -233,132 +270,34 @@ def percent(expr: pl.Expr) -> pl.Expr:
 
 def share(expr: pl.Expr) -> pl.Expr:
     """An unsigned whole percent as text: 62%."""
-    return (expr.abs() * 100).round(0).cast(pl.Int64).cast(pl.Utf8) + "%"
+    return _settled(expr.abs() * 100).round(0).cast(pl.Int64, strict=False).cast(pl.Utf8) + "%"
 
 
 def number(expr: pl.Expr, decimals: int = 0) -> pl.Expr:
-    return expr.round(decimals).cast(pl.Int64 if decimals == 0 else pl.Float64).cast(pl.Utf8)
+    """A number as text with exactly `decimals` decimals: 12, 0.90, -3.25."""
+    scaled = _settled(expr * 10**decimals).round(0).cast(pl.Int64, strict=False)
+    if decimals == 0:
+        return scaled.cast(pl.Utf8)
+    size = scaled.abs()
+    sign = pl.when(scaled < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    whole = (size // 10**decimals).cast(pl.Utf8)
+    fraction = (size % 10**decimals).cast(pl.Utf8).str.zfill(decimals)
+    return sign + whole + "." + fraction
 
 
-def as_alerts(frame: pl.DataFrame) -> pl.DataFrame:
-    """Keep the alert columns in the warehouse's order and types."""
-    return frame.select(pl.col(c).cast(t) for c, t in ALERT_COLUMNS.items())
+def above_or_below(change: pl.Expr) -> pl.Expr:
+    return pl.when(_settled(change) < 0).then(pl.lit("below")).otherwise(pl.lit("above"))
 
 
-def empty_alerts() -> pl.DataFrame:
-    return pl.DataFrame(schema=ALERT_COLUMNS)
+def less_or_more(change: pl.Expr) -> pl.Expr:
+    return pl.when(_settled(change) < 0).then(pl.lit("less")).otherwise(pl.lit("more"))
 
 
-def drop_alerts(
-    frame: pl.DataFrame,
-    value: str,
-    indicator: str,
-    settings: DropSettings,
-    baseline: BaselineSettings,
-    describe: Callable[[pl.Expr], pl.Expr],
-    count: str,
-    lumps: str | None = None,
-) -> pl.DataFrame:
-    """Alerts where `value` fell far below its peer-adjusted baseline, beyond the dealer's
-    noise, over any of the configured windows; the most significant window explains it.
-
-    `describe` turns the window's value into the start of the sentence ("Ordered 120 units").
-    """
-    candidates = []
-    for window in settings.windows:
-        p = f"{value}_w{window}"
-        f = drop_signal(frame, value, baseline, window, count, lumps)
-        change = pl.col(f"{p}_value") / pl.col(f"{p}_expected") - 1
-        fired = f.with_columns(change.alias("change")).filter(
-            (pl.col("history") >= baseline.min_history_months + window - 1)
-            & (pl.col(f"{p}_baseline") >= settings.min_baseline * window)
-            & (pl.col("change") <= -settings.min_drop)
-            & (pl.col(f"{p}_z") <= -settings.z_warning)
-            & (pl.col(f"{p}_count_z") <= -settings.min_count_z)
-        )
-        period = month_label(pl.col("month"))
-        if window > 1:
-            start = pl.col("month").dt.offset_by(f"-{window - 1}mo")
-            period = start.dt.strftime("%b %Y") + " to " + period + f" ({window} months)"
-        candidates.append(
-            fired.select(
-                "month",
-                "dealer_id",
-                "peer_group",
-                "change",
-                pl.col(f"{p}_value").alias("value"),
-                pl.col(f"{p}_expected").alias("expected"),
-                pl.col(f"{p}_baseline").alias("baseline"),
-                pl.col(f"{p}_z").alias("z"),
-                (pl.col(f"{p}_peer_ratio") - 1).alias("peer_change"),
-                period.alias("period"),
-            )
-        )
-    strongest = (
-        pl.concat(candidates)
-        .sort("z")
-        .unique(["month", "dealer_id"], keep="first", maintain_order=True)
-    )
-    return as_alerts(
-        strongest.with_columns(
-            pl.lit(indicator).alias("indicator"),
-            pl.when(pl.col("change") <= -settings.critical_drop)
-            .then(pl.lit("critical"))
-            .otherwise(pl.lit("warning"))
-            .alias("severity"),
-            score_from_z(pl.col("z")).alias("score"),
-            pl.format(
-                "{} in {}, {} below the expected {} (own baseline {}); "
-                "peers in {} moved {} that month.",
-                describe(pl.col("value")),
-                pl.col("period"),
-                share(pl.col("change")),
-                number(pl.col("expected")),
-                number(pl.col("baseline")),
-                pl.col("peer_group"),
-                percent(pl.col("peer_change")),
-            ).alias("explanation"),
-        )
-    )
+def _settled(expr: pl.Expr) -> pl.Expr:
+    """Rounded to 6 decimals before any rounding for display: a sum DuckDB adds up in a
+    different order (1e-12 off) must not turn 0.5 into 1 or "below" into "above"."""
+    return expr.round(6)
 
 
-def spike_alerts(
-    frame: pl.DataFrame, value: str, indicator: str, settings: SpikeSettings, noun: str
-) -> pl.DataFrame:
-    """Alerts where a monthly count is improbably high for this dealer, given its peers."""
-    f = spike_signal(frame, value, settings.baseline_months)
-    p = value
-    ratio = pl.col(value) / pl.col(f"{p}_expected")
-    fired = f.filter(
-        (pl.col("history") >= settings.baseline_months // 2)
-        & (pl.col(value) >= settings.min_count)
-        & (ratio >= settings.min_ratio)
-        & (pl.col(f"{p}_p") <= settings.p_warning)
-    )
-    peer_change = pl.col(f"{p}_peer_ratio") - 1
-    return as_alerts(
-        fired.with_columns(
-            pl.lit(indicator).alias("indicator"),
-            pl.when(pl.col(f"{p}_p") <= settings.p_critical)
-            .then(pl.lit("critical"))
-            .otherwise(pl.lit("warning"))
-            .alias("severity"),
-            score_from_p(pl.col(f"{p}_p")).alias("score"),
-            pl.format(
-                "{} {} in {}, {} times the {} expected from its usual {} a month "
-                "and its peers, who moved {} that month ({}).",
-                number(pl.col(value)),
-                pl.lit(noun),
-                month_label(pl.col("month")),
-                number(ratio, 0),
-                number(pl.col(f"{p}_expected"), 2),
-                number(pl.col(f"{p}_baseline"), 2),
-                percent(peer_change),
-                pl.col("peer_group"),
-            ).alias("explanation"),
-            pl.col(value).alias("value"),
-            pl.col(f"{p}_expected").alias("expected"),
-            pl.col(f"{p}_baseline").alias("baseline"),
-            peer_change.alias("peer_change"),
-        )
-    )
+def numpy_column(frame: pl.DataFrame, column: str) -> np.ndarray:
+    return frame[column].cast(pl.Float64).fill_null(np.nan).to_numpy()

@@ -1,10 +1,15 @@
 """Load a folder of input files into the warehouse: each file loaded, rejected or skipped, and
-each of its rows either loaded or quarantined, all recorded in the `loads` ledger."""
+each of its rows either loaded or quarantined, all recorded in the `loads` ledger.
+
+In three passes: every new file is read and parsed (dealers first, so the other sources can be
+matched against them); great-expectations checks each source's rows as one batch; then each
+file is written. A file's rows are written only once both checks have judged them.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -12,11 +17,23 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from dealer_warnings.contract import SOURCE_ORDER, Source, source_for_file
+from dealer_warnings import validate
+from dealer_warnings.contract import SOURCE_ORDER, SOURCES, Source, source_for_file
 from dealer_warnings.ingest.headers import HeaderMatcher
-from dealer_warnings.ingest.parse import parse_batch
+from dealer_warnings.ingest.parse import ParsedBatch, parse_batch
 from dealer_warnings.ingest.readers import LINE, FileRejected, read_table
+from dealer_warnings.ingest.rules import contract_rules
+from dealer_warnings.ingest.totals import TOTAL_REASON, total_rows
+from dealer_warnings.validate import BatchCheck
 from dealer_warnings.warehouse import first_row, next_id
+
+QUARANTINE_SCHEMA = {
+    "line": pl.Int64,
+    "column_name": pl.Utf8,
+    "value": pl.Utf8,
+    "reason": pl.Utf8,
+    "row_json": pl.Utf8,
+}
 
 
 @dataclass
@@ -57,6 +74,35 @@ def input_files(input_dir: Path) -> list[Path]:
     return sorted(files, key=order)
 
 
+@dataclass
+class ReadFile:
+    """One file read and judged, nothing written yet."""
+
+    path: Path
+    source: Source
+    file_format: str
+    batch: pl.DataFrame  # every row that maps onto the header: line, contract columns, extras
+    parsed: ParsedBatch  # the data rows (total rows left out), typed and judged
+    set_aside: pl.DataFrame  # QUARANTINE_SCHEMA: total rows and lines that fit no column
+    row_json: pl.DataFrame  # line, row_json: each row of the batch as JSON, for the quarantine
+    rows_read: int  # the batch's rows and the lines that fit no column
+    notes: list[str]
+    gx_only: int = 0  # rows only the great-expectations check flagged
+
+    def fold_in(self, check: BatchCheck) -> None:
+        """Take the great-expectations verdict on this file's rows into its judgement."""
+        self.parsed, agreement = validate.reconcile(self.parsed, check.failures_of(self.path.name))
+        self.gx_only = agreement["gx_only"]
+        for key, count in agreement.items():
+            setattr(check, key, getattr(check, key) + count)
+
+
+@dataclass
+class FolderLoad:
+    files: list[FileOutcome]
+    checks: list[BatchCheck]
+
+
 def load_folder(
     con: duckdb.DuckDBPyConnection,
     input_dir: Path,
@@ -64,65 +110,96 @@ def load_folder(
     run_date: date,
     matcher: HeaderMatcher,
     on_file: Callable[[Path], None] | None = None,
-) -> list[FileOutcome]:
+) -> FolderLoad:
     """Load every new file of the folder inside the caller's transaction."""
-    outcomes = []
-    for path in input_files(input_dir):
+    paths = input_files(input_dir)
+    stored_dealers = set(con.sql("SELECT dealer_id FROM stg_dealers").pl()["dealer_id"])
+    reads = read_files(con, paths, run_date, matcher, stored_dealers, on_file)
+    checks = check_sources(reads.values(), run_date, stored_dealers)
+    files = [write_file(con, path, digest, read, run_id) for path, (digest, read) in reads.items()]
+    return FolderLoad(files, checks)
+
+
+Read = tuple[str, "ReadFile | FileRejected | None"]  # digest, and the file read or why not
+
+
+def read_files(
+    con: duckdb.DuckDBPyConnection,
+    paths: list[Path],
+    run_date: date,
+    matcher: HeaderMatcher,
+    stored_dealers: set[str],
+    on_file: Callable[[Path], None] | None,
+) -> dict[Path, Read]:
+    """Read and parse every file that is new and belongs to a source (None: skipped or ignored).
+
+    `paths` come dealers first; other sources are matched against the stored dealers and the
+    dealer rows read before them.
+    """
+    reads: dict[Path, Read] = {}
+    read_digests: set[str] = set()
+    known = set(stored_dealers)
+    for path in paths:
         if on_file:
             on_file(path)
-        outcomes.append(load_file(con, path, run_id, run_date, matcher))
-    return outcomes
+        digest, source = sha256(path), source_for_file(path.name)
+        if source is None or digest in read_digests or _loaded_as(con, digest):
+            reads[path] = (digest, None)
+            continue
+        dealers = pl.Series(sorted(known), dtype=pl.Utf8) if source.needs_known_dealer else None
+        try:
+            read = read_file(path, source, run_date, dealers, matcher)
+        except FileRejected as rejection:
+            reads[path] = (digest, rejection)
+            continue
+        reads[path] = (digest, read)
+        read_digests.add(digest)
+        if source.name == "dealers":
+            known |= set(read.parsed.good["dealer_id"])
+    return reads
 
 
-def load_file(
-    con: duckdb.DuckDBPyConnection, path: Path, run_id: int, run_date: date, matcher: HeaderMatcher
-) -> FileOutcome:
-    digest = sha256(path)
-    seen = first_row(
+def check_sources(
+    reads: Iterable[Read], run_date: date, stored_dealers: set[str]
+) -> list[BatchCheck]:
+    """great-expectations over each source's rows, folded into each file's judgement.
+
+    Dealer ids are checked against the stored dealers and the dealer rows this check let pass.
+    """
+    files = [read for _, read in reads if isinstance(read, ReadFile)]
+    known = set(stored_dealers)
+    checks = []
+    for name in SOURCE_ORDER:
+        source = SOURCES[name]
+        of_source = [f for f in files if f.source is source]
+        dealers = tuple(sorted(known)) if source.needs_known_dealer else None
+        check = validate.check_batch(
+            name,
+            contract_rules(source, run_date, dealers),
+            {f.path.name: f.parsed.rows for f in of_source},
+        )
+        for read in of_source:
+            read.fold_in(check)
+            if name == "dealers":
+                known |= set(read.parsed.good["dealer_id"])
+        checks.append(check)
+    return checks
+
+
+def _loaded_as(con: duckdb.DuckDBPyConnection, digest: str) -> tuple | None:
+    """(file name, load id) of the first load of this content, if any."""
+    return first_row(
         con,
-        "SELECT file_name, status, load_id FROM loads WHERE sha256 = ? AND status = 'loaded' "
+        "SELECT file_name, load_id FROM loads WHERE sha256 = ? AND status = 'loaded' "
         "ORDER BY load_id LIMIT 1",
         [digest],
     )
-    source = source_for_file(path.name)
-    source_name = source.name if source else None
-    if seen:
-        return FileOutcome(
-            path.name, source_name, "skipped",
-            f"same content as {seen[0]} (loaded in load {seen[2]}); nothing changed",
-        )  # fmt: skip
-    load_id = next_id(con, "loads", "load_id")
-    if source is None:
-        outcome = FileOutcome(
-            path.name, None, "ignored",
-            "name matches no source (expected a name starting with "
-            + ", ".join(SOURCE_ORDER) + ")",
-        )  # fmt: skip
-    else:
-        try:
-            outcome = _load_rows(con, path, source, load_id, run_id, run_date, matcher)
-        except FileRejected as rejection:
-            outcome = FileOutcome(path.name, source.name, "rejected", str(rejection))
-    # A rejected or ignored file is tried again every run (an alias may have been added since)
-    # and reported again, but the ledger records each distinct outcome of it only once.
-    if outcome.status == "loaded" or not first_row(
-        con,
-        "SELECT 1 FROM loads WHERE sha256 = ? AND status = ? AND message IS NOT DISTINCT FROM ?",
-        [digest, outcome.status, outcome.message],
-    ):
-        _record(con, path, digest, load_id, run_id, outcome)
-    return outcome
 
 
-def _load_rows(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    source: Source,
-    load_id: int,
-    run_id: int,
-    run_date: date,
-    matcher: HeaderMatcher,
-) -> FileOutcome:
+def read_file(
+    path: Path, source: Source, run_date: date, known: pl.Series | None, matcher: HeaderMatcher
+) -> ReadFile:
+    """Read, map and parse one file; raises FileRejected when the file cannot be used at all."""
     table = read_table(path, matcher.header_score(source))
     headers = [c for c in table.frame.columns if c != LINE]
     mapping = matcher.map(headers, source)
@@ -144,21 +221,90 @@ def _load_rows(
         *[pl.col(h).cast(pl.Utf8).alias(c) for h, c in mapping.to_contract.items()],
         extras.alias("extra_columns"),
     )
-    known = None
-    if source.needs_known_dealer:
-        known = con.sql("SELECT dealer_id FROM stg_dealers").pl()["dealer_id"]
+    rows = batch.drop("extra_columns").rename({"line": LINE})
+    totals = total_rows(table.frame, rows, source)
     parsed = parse_batch(
-        batch.drop("extra_columns").rename({"line": LINE}), source, run_date, known
+        rows.filter(~pl.col(LINE).is_in(totals[LINE].implode())), source, run_date, known
     )
-    good = parsed.good.rename({LINE: "line"})
     row_json = batch.select(
-        "line",
-        pl.struct(list(mapping.to_contract.values())).struct.json_encode().alias("row_json"),
+        "line", pl.struct(list(mapping.to_contract.values())).struct.json_encode().alias("row_json")
     )
-    bad = parsed.bad.rename({LINE: "line"}).join(row_json, on="line", how="left")
+    set_aside = pl.concat([
+        totals.with_columns(pl.lit(TOTAL_REASON).alias("reason"))
+        .rename({LINE: "line"})
+        .join(row_json, on="line", how="left"),
+        table.malformed.select(
+            pl.col(LINE).alias("line"), pl.lit(None, pl.Utf8).alias("column_name"),
+            "value", "reason", "row_json",
+        ),
+    ]).select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA)  # fmt: skip
+    notes = list(table.notes)
+    if totals.height:
+        notes.append(
+            f"{totals.height} total row(s) quarantined, not loaded as data "
+            f"(line {', '.join(map(str, totals[LINE].head(3)))})"
+        )
+    if table.malformed.height:
+        notes.append(
+            f"{table.malformed.height} line(s) with more fields than the header quarantined "
+            f"(line {', '.join(map(str, table.malformed[LINE].head(3)))})"
+        )
+    if batch.height == 0 and table.malformed.height == 0:
+        notes.append("no data rows under the header")
+    rows_read = batch.height + table.malformed.height
+    return ReadFile(
+        path, source, table.encoding, batch, parsed, set_aside, row_json, rows_read, notes
+    )
 
-    # Everything that can fail on bad input happened above; from here on only inserts.
-    con.register("batch_raw", batch)
+
+def write_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    digest: str,
+    read: ReadFile | FileRejected | None,
+    run_id: int,
+) -> FileOutcome:
+    """Write one file's rows and its ledger row; `read` None means it was not read (an earlier
+    file has the same content, or the name matches no source)."""
+    source = source_for_file(path.name)
+    source_name = source.name if source else None
+    seen = _loaded_as(con, digest)
+    if seen:
+        return FileOutcome(
+            path.name, source_name, "skipped",
+            f"same content as {seen[0]} (loaded in load {seen[1]}); nothing changed",
+        )  # fmt: skip
+    load_id = next_id(con, "loads", "load_id")
+    if isinstance(read, ReadFile):
+        outcome = _insert(con, read, load_id, run_id)
+    elif isinstance(read, FileRejected):
+        outcome = FileOutcome(path.name, source_name, "rejected", str(read))
+    else:
+        outcome = FileOutcome(
+            path.name, None, "ignored",
+            "name matches no source (expected a name starting with "
+            + ", ".join(SOURCE_ORDER) + ")",
+        )  # fmt: skip
+    # A rejected or ignored file is tried again every run (an alias may have been added since)
+    # and reported again, but the ledger records each distinct outcome of it only once.
+    if outcome.status == "loaded" or not first_row(
+        con,
+        "SELECT 1 FROM loads WHERE sha256 = ? AND status = ? AND message IS NOT DISTINCT FROM ?",
+        [digest, outcome.status, outcome.message],
+    ):
+        _record(con, path, digest, load_id, run_id, outcome)
+    return outcome
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection, read: ReadFile, load_id: int, run_id: int
+) -> FileOutcome:
+    source, parsed = read.source, read.parsed
+    good = parsed.good.rename({LINE: "line"})
+    judged = parsed.bad.rename({LINE: "line"}).join(read.row_json, on="line", how="left")
+    bad = pl.concat([read.set_aside, judged.select(list(QUARANTINE_SCHEMA))]).sort("line")
+
+    con.register("batch_raw", read.batch)
     con.register("batch_valid", good)
     con.register("batch_bad", bad)
     replaced = _count_replaced(con, source, run_id)
@@ -174,23 +320,24 @@ def _load_rows(
     con.execute(
         "INSERT INTO quarantine BY NAME SELECT ?::BIGINT AS load_id, ? AS source, "
         "? AS file_name, * FROM batch_bad",
-        [load_id, source.name, path.name],
+        [load_id, source.name, read.path.name],
     )
     for view in ("batch_raw", "batch_valid", "batch_bad"):
         con.unregister(view)
 
-    notes = list(table.notes)
-    if batch.height == 0:
-        notes.append("no data rows under the header")
-    if bad.height:
-        first = bad.row(0, named=True)
+    notes = list(read.notes)
+    judged_bad = parsed.bad
+    if judged_bad.height:
+        first = judged_bad.row(0, named=True)
         notes.append(
-            f"{bad.height} row(s) quarantined, e.g. line {first['line']}: {first['reason']}"
+            f"{judged_bad.height} row(s) quarantined, e.g. line {first[LINE]}: {first['reason']}"
         )
+    if read.gx_only:
+        notes.append(f"{read.gx_only} of them caught by the great-expectations check only")
     return FileOutcome(
-        path.name, source.name, "loaded", "; ".join(notes),
-        rows_read=batch.height, rows_loaded=good.height,
-        rows_quarantined=bad.height, rows_replaced=replaced, file_format=table.encoding,
+        read.path.name, source.name, "loaded", "; ".join(notes),
+        rows_read=read.rows_read, rows_loaded=good.height,
+        rows_quarantined=bad.height, rows_replaced=replaced, file_format=read.file_format,
     )  # fmt: skip
 
 

@@ -14,14 +14,8 @@ import polars as pl
 
 from dealer_warnings.contract import VALUE_ALIASES, Column, ColumnType, Source
 from dealer_warnings.ingest.readers import LINE
+from dealer_warnings.ingest.rules import Rule, RuleKind, contract_rules
 
-EXPECTED = {
-    ColumnType.TEXT: "text",
-    ColumnType.INTEGER: "a whole number",
-    ColumnType.DECIMAL: "a number",
-    ColumnType.DATE: "a date (YYYY-MM-DD, YYYY/MM/DD or DD/MM/YYYY)",
-    ColumnType.MONTH: "a month (YYYY-MM, YYYY/MM, YYYYMM or a date)",
-}
 POLARS_TYPES = {
     ColumnType.TEXT: pl.Utf8,
     ColumnType.INTEGER: pl.Int64,
@@ -29,6 +23,7 @@ POLARS_TYPES = {
     ColumnType.DATE: pl.Date,
     ColumnType.MONTH: pl.Date,
 }
+TEXT_SUFFIX = "__text"  # in `ParsedBatch.rows`: the cell as written, next to its typed value
 MAX_EXACT_INTEGER = 2**53  # larger whole numbers are not exact in a float, nor plausible here
 _DAY_MONTH = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$"
 
@@ -37,6 +32,7 @@ _DAY_MONTH = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$"
 class ParsedBatch:
     good: pl.DataFrame  # LINE + contract columns, typed
     bad: pl.DataFrame  # LINE, column_name, value, reason
+    rows: pl.DataFrame  # every row: LINE, each column typed and as text (`<column>__text`)
 
 
 def text(column: str) -> pl.Expr:
@@ -126,50 +122,24 @@ def parse_column(column: Column, dayfirst: bool) -> pl.Expr:
             return parse_month(raw, dayfirst)
 
 
-def checks(
-    source: Source, run_date: date, known_dealers: pl.Series | None
-) -> list[tuple[str, pl.Expr, str]]:
-    """(column, failing condition, problem in plain words) for every rule of the contract.
-
-    Conditions read the text cell `c` and the parsed value `c__parsed`.
-    """
-    rules = []
-    for column in source.columns:
-        raw, value = text(column.name), pl.col(f"{column.name}__parsed")
-        if column.required:
-            rules.append((column.name, raw.is_null(), "required value missing"))
-        rules.append(
-            (column.name, raw.is_not_null() & value.is_null(), f"expected {EXPECTED[column.type]}")
-        )
-        if column.min_value is not None:
-            rules.append(
-                (column.name, value < column.min_value, f"must be >= {column.min_value:g}")
+def failing(rule: Rule) -> pl.Expr:
+    """The rows that break `rule`; reads the text cell `c` and the parsed value `c__parsed`."""
+    raw, value = text(rule.column), pl.col(f"{rule.column}__parsed")
+    match rule.kind:
+        case RuleKind.REQUIRED:
+            return raw.is_null()
+        case RuleKind.PARSES:
+            return raw.is_not_null() & value.is_null()
+        case RuleKind.AT_LEAST:
+            return value < rule.limit
+        case RuleKind.NONZERO:
+            return value == 0
+        case RuleKind.NOT_AFTER:
+            return value > pl.lit(rule.limit)
+        case RuleKind.ALLOWED | RuleKind.KNOWN:
+            return value.is_not_null() & ~value.is_in(
+                pl.Series(rule.limit, dtype=pl.Utf8).implode()
             )
-        if column.nonzero:
-            rules.append((column.name, value == 0, "must not be 0"))
-        if column.allowed is not None:
-            rules.append(
-                (
-                    column.name,
-                    value.is_not_null() & ~value.is_in(list(column.allowed)),
-                    f"expected one of {', '.join(column.allowed)}",
-                )
-            )
-    if source.event_date is not None:
-        event = pl.col(f"{source.event_date}__parsed")
-        rules.append(
-            (source.event_date, event > pl.lit(run_date), f"date after the run date {run_date}")
-        )
-    if source.needs_known_dealer and known_dealers is not None:
-        rules.append(
-            (
-                "dealer_id",
-                pl.col("dealer_id__parsed").is_not_null()
-                & ~pl.col("dealer_id__parsed").is_in(known_dealers.implode()),
-                "unknown dealer_id (not in the dealer master data)",
-            )
-        )
-    return rules
 
 
 def parse_batch(
@@ -191,14 +161,17 @@ def parse_batch(
         .alias(f"{c.name}__parsed")
         for c in source.columns
     )
-    rules = checks(source, run_date, known_dealers)
+    known = None if known_dealers is None else tuple(known_dealers.to_list())
+    rules = contract_rules(source, run_date, known)
     problems = parsed.with_columns(
         pl.coalesce(
-            pl.when(cond).then(pl.struct(column_name=pl.lit(col), value=text(col)))
-            for col, cond, _ in rules
+            pl.when(failing(rule)).then(
+                pl.struct(column_name=pl.lit(rule.column), value=text(rule.column))
+            )
+            for rule in rules
         ).alias("first_problem"),
         pl.concat_str(
-            [pl.when(cond).then(pl.lit(f"{col}: {msg}")) for col, cond, msg in rules],
+            [pl.when(failing(rule)).then(pl.lit(rule.reason)) for rule in rules],
             separator="; ",
             ignore_nulls=True,
         ).alias("reason"),
@@ -208,4 +181,9 @@ def parse_batch(
         LINE, *[pl.col(f"{c}__parsed").alias(c) for c in source.column_names]
     )
     bad = problems.filter(is_bad).select(LINE, "first_problem", "reason").unnest("first_problem")
-    return ParsedBatch(good, bad)
+    rows = parsed.select(
+        LINE,
+        *[pl.col(f"{c}__parsed").alias(c) for c in source.column_names],
+        *[text(c).alias(f"{c}{TEXT_SUFFIX}") for c in source.column_names],
+    )
+    return ParsedBatch(good, bad, rows)

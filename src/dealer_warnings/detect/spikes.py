@@ -1,0 +1,220 @@
+"""The count test shared by `complaint_spike`, `quality_spike`, `category_spike` and
+`service_overdue`: a monthly count improbably high for this dealer, given its peers.
+
+expected = the dealer's robust monthly rate (its mean over `baseline_months` without its
+largest month, so one past spike of its own does not raise the bar) x the median change of
+its peer group that month (each dealer's count against its own rate, shrunk towards no change
+when counts are small; a median, so one other dealer's spike does not move it), so a
+region-wide wave does not single out one dealer; a quiet month of the peers does not lower it. The count is judged
+as a negative binomial: 3 complaints against 1 is not 300 against 100, and its extra spread
+(real counts follow lumpy deliveries, seasons, campaigns) is measured on all dealer-months up
+to that month, never later ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from dealer_warnings.config import BaselineSettings, SpikeSettings
+from dealer_warnings.detect.signals import (
+    negative_binomial_tail,
+    number,
+    numpy_column,
+    percent,
+    period_label,
+    readings,
+    strongest_window,
+)
+
+PEER_PRIOR_EVENTS = 2.0  # a change is (count + 2) / (usual + 2): few counts, little change
+MIN_EXPECTED = 0.3  # a dealer that never had a case still might: 0.3 a month at least
+TRIM_P = 1e-3  # counts this improbable are spikes: left out when measuring the normal spread
+
+
+def robust_mean_rate(expr: pl.Expr, months: int, skip: int = 1) -> pl.Expr:
+    """Mean of `months` months ending `skip` months back, without the largest one."""
+    past = expr.shift(skip)
+    count = past.is_not_null().cast(pl.Float64).rolling_sum(months, min_samples=1)
+    total = past.rolling_sum(months, min_samples=1)
+    largest = past.rolling_max(months, min_samples=1)
+    return pl.when(count >= 2).then((total - largest) / (count - 1))
+
+
+def count_signal(
+    frame: pl.DataFrame,
+    value: str,
+    settings: SpikeSettings,
+    baseline: BaselineSettings,
+    window: int = 1,
+    skip: int = 1,
+    by: tuple[str, ...] = (),
+) -> pl.DataFrame:
+    """Columns `c_value` (the count over the last `window` months), `c_rate` (the usual
+    monthly rate, from months at least `skip` back), `c_peer` (the peers' change),
+    `c_expected`, `c_dispersion` and `c_p` (the tail probability the bad way, covering every
+    window tried); `by` splits a dealer's counts further (by category), each part with its
+    own rate, peers and spread."""
+    series = ("dealer_id", *by)
+    v = pl.col(value).cast(pl.Float64)
+    usual = robust_mean_rate(v, settings.baseline_months, max(skip, window))
+    f = frame.with_columns(
+        v.rolling_sum(window).over(*series).alias("c_value"),
+        usual.over(*series).alias("c_rate"),
+    )
+    count = pl.col("c_value")
+    has_rate = pl.col("c_rate").is_not_null()
+    rate = pl.col("c_rate").fill_null(0) * window
+    own_change = pl.when(has_rate).then((count + PEER_PRIOR_EVENTS) / (rate + PEER_PRIOR_EVENTS))
+    peer = own_change.median().over("peer_group", "month", *by).fill_null(1.0)
+    # Peers may only move the expectation the bad way: a wave across the region explains a
+    # dealer's rise, but the peers' quiet month does not make the dealer's usual count odd.
+    peer = {"up": peer.clip(lower_bound=1.0), "down": peer.clip(upper_bound=1.0)}.get(
+        settings.direction, peer
+    )
+    mean = pl.col("c_expected")
+    f = (
+        f.with_columns(peer.alias("c_peer"))
+        .with_columns((pl.col("c_rate") * window * pl.col("c_peer")).clip(lower_bound=MIN_EXPECTED).alias("c_expected"))
+        .with_columns(((count - mean) ** 2 - count).alias("c_excess"), (mean**2).alias("c_scale"))
+    )  # fmt: skip
+    f = with_dispersion(f, settings, baseline, by)
+    tail = negative_binomial_tail(
+        numpy_column(f, "c_value"),
+        numpy_column(f, "c_expected"),
+        numpy_column(f, "c_dispersion"),
+        settings.direction,
+    )
+    p = np.minimum(1.0, tail * len(settings.windows))
+    eligible = pl.col("history") >= settings.history_needed(baseline) + window - 1
+    return f.with_columns(pl.when(eligible & has_rate).then(pl.Series("c_p", p)).alias("c_p"))
+
+
+def with_dispersion(
+    frame: pl.DataFrame,
+    settings: SpikeSettings,
+    baseline: BaselineSettings,
+    by: tuple[str, ...],
+) -> pl.DataFrame:
+    """`c_dispersion`: 1/r of a negative binomial (variance = mean + mean^2 / r; 0 = Poisson)
+    for this dealer-month, measured by moments on earlier data only.
+
+    The network's value (all dealer-months up to that month) is measured twice: the second
+    time without the counts the first found improbable (p < TRIM_P), so the spikes being
+    looked for do not widen what counts as normal. The dealer's own value (its earlier
+    months, spikes left out) is pooled with the network's, weighted by how much its counts
+    can tell: a dealer with one complaint a month says little about its spread, one with 50
+    a lot (the network counts as `noise_prior_months` months at the dealer's own level, at
+    least one a month).
+    """
+    first = network_dispersion(frame, pl.lit(True), by)
+    f = frame.join(first, on=["month", *by], how="left")
+    p = negative_binomial_tail(
+        numpy_column(f, "c_value"),
+        numpy_column(f, "c_expected"),
+        numpy_column(f, "network_dispersion"),
+        "up",
+    )
+    usual = pl.Series("usual", p >= TRIM_P) & f["c_expected"].is_not_null()
+    f = f.drop("network_dispersion").with_columns(usual)
+    f = f.join(network_dispersion(f, pl.col("usual"), by), on=["month", *by], how="left")
+
+    def own(column: str) -> pl.Expr:
+        kept = pl.when(pl.col("usual")).then(pl.col(column))
+        past = kept.shift(1).rolling_sum(settings.baseline_months, min_samples=1)
+        return past.over("dealer_id", *by).fill_null(0.0)
+
+    months = (
+        pl.col("usual")
+        .cast(pl.Float64)
+        .shift(1)
+        .rolling_sum(settings.baseline_months, min_samples=1)
+    )
+    typical = (own("c_scale") / months.over("dealer_id", *by)).fill_nan(0).fill_null(0)
+    prior = baseline.noise_prior_months * typical.clip(lower_bound=1.0)
+    pooled = (own("c_excess") + prior * pl.col("network_dispersion")) / (own("c_scale") + prior)
+    return f.with_columns(pooled.clip(lower_bound=0.0).alias("c_dispersion")).drop(
+        "usual", "network_dispersion"
+    )
+
+
+def network_dispersion(frame: pl.DataFrame, keep: pl.Expr, by: tuple[str, ...]) -> pl.DataFrame:
+    """Per month (and `by` part), 1/r by moments over the kept dealer-months so far."""
+    kept = pl.col("c_expected").is_not_null() & keep
+    so_far = pl.col("excess").cum_sum() / pl.col("scale").cum_sum()
+    return (
+        frame.group_by("month", *by)
+        .agg(
+            pl.col("c_excess").filter(kept).sum().alias("excess"),
+            pl.col("c_scale").filter(kept).sum().alias("scale"),
+        )
+        .sort("month")
+        .select(
+            "month",
+            *by,
+            (so_far.over(*by) if by else so_far)
+            .fill_nan(0.0)
+            .clip(lower_bound=0.0)
+            .alias("network_dispersion"),
+        )
+    )
+
+
+def spike_readings(
+    frame: pl.DataFrame,
+    value: str,
+    indicator: str,
+    settings: SpikeSettings,
+    baseline: BaselineSettings,
+    noun: pl.Expr,
+    by: tuple[str, ...] = (),
+    skip: int = 1,
+    when: pl.Expr | None = None,
+) -> pl.DataFrame:
+    """One reading per dealer-month: the window (and, with `by`, the part) that fired, else
+    the most improbable one; the count, what was expected, and the sentence built from them
+    ("7 complaints in Oct 2026, ..."; `when` replaces "in Oct 2026")."""
+    keep = ["month", "dealer_id", "peer_group", *by]
+    keep += ["c_value", "c_rate", "c_peer", "c_expected", "c_p", "candidate", "when"]
+    per_window = []
+    for window in settings.windows:
+        f = count_signal(frame, value, settings, baseline, window, skip, by)
+        count, expected = pl.col("c_value"), pl.col("c_expected")
+        ratio = count / expected
+        big_enough = {
+            "up": (count >= settings.min_count) & (ratio >= settings.min_ratio),
+            "down": (expected >= settings.min_count) & (ratio <= 1 / settings.min_ratio),
+        }
+        big_enough["both"] = big_enough["up"] | big_enough["down"]
+        period = pl.lit("in ") + period_label(window) if when is None else when
+        per_window.append(
+            f.with_columns(big_enough[settings.direction].alias("candidate"), period.alias("when"))
+            .select(keep)
+            .with_columns(noun.alias("noun"))
+        )
+    chosen = strongest_window(per_window, "c_p", settings.p_warning)
+    count, expected = pl.col("c_value"), pl.col("c_expected")
+    return readings(
+        chosen,
+        indicator,
+        settings,
+        value=count,
+        expected=expected,
+        baseline=pl.col("c_rate"),
+        peer_change=pl.col("c_peer") - 1,
+        p_value=pl.col("c_p"),
+        fired=pl.col("candidate"),
+        critical=pl.lit(True),
+        explanation=pl.format(
+            "{} {} {}, {} times the {} expected from its usual {} a month "
+            "and its peers, who moved {} that month ({}).",
+            number(count),
+            pl.col("noun"),
+            pl.col("when"),
+            number(count / expected, 1),
+            number(expected, 2),
+            number(pl.col("c_rate"), 2),
+            percent(pl.col("c_peer") - 1),
+            pl.col("peer_group"),
+        ),
+    )

@@ -1,0 +1,217 @@
+"""What sells (`style_shift`): a dealer's orders of the styles that sell best in its region
+collapse while it keeps ordering others (it now buys those designs elsewhere).
+
+The region's best sellers are its `top_styles` styles by units over the `region_months`
+months before the month judged. The dealer's share of order lines in them over the last
+`windows` months is compared with its own usual share (the `usual_months` before the window) x
+how that share moved for its peers (a region whose taste moves on moves everybody), as a
+binomial count of lines whose extra spread (lines come in orders) is measured on the data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from dealer_warnings.config import DetectSettings, StyleShiftSettings
+from dealer_warnings.detect.inputs import DetectInput
+from dealer_warnings.detect.signals import (
+    is_bad_change,
+    numpy_column,
+    peer_median,
+    percent,
+    period_label,
+    quasi_binomial_tail,
+    readings,
+    share,
+    strongest_window,
+)
+
+MAX_SHARE = 0.99  # an expected share is never quite all of the lines
+
+
+def region_top_styles(
+    style_month: pl.DataFrame, frame: pl.DataFrame, settings: StyleShiftSettings
+) -> pl.DataFrame:
+    """Per region and month: its `top_styles` best-selling styles over the months before."""
+    regional = (
+        style_month.join(frame.select("dealer_id", "month", "region"), on=["dealer_id", "month"])
+        .group_by("region", "style", "month")
+        .agg(pl.col("units").sum())
+    )
+    grid = (
+        regional.select("region", "style")
+        .unique()
+        .join(frame.select("month").unique(), how="cross")
+        .join(regional, on=["region", "style", "month"], how="left")
+        .with_columns(pl.col("units").fill_null(0))
+        .sort("region", "style", "month")
+    )
+    recent = pl.col("units").shift(1).rolling_sum(settings.region_months, min_samples=1)
+    return (
+        grid.with_columns(recent.over("region", "style").alias("recent_units"))
+        .filter(pl.col("recent_units") > 0)
+        .sort("region", "month", "recent_units", "style", descending=[False, False, True, False])
+        .filter(pl.int_range(pl.len()).over("region", "month") < settings.top_styles)
+        .select("region", "month", "style")
+    )
+
+
+def lines_in_top_styles(
+    style_month: pl.DataFrame,
+    frame: pl.DataFrame,
+    top_styles: pl.DataFrame,
+    settings: StyleShiftSettings,
+    window: int,
+) -> pl.DataFrame:
+    """Per dealer-month: order lines in its region's best sellers and in all styles, over the
+    window (`top_lines`, `lines`) and over the usual months before it (`usual_top`, `usual`)."""
+    usual = settings.usual_months
+
+    def sums(expr: pl.Expr, *by: str) -> list[pl.Expr]:
+        return [
+            expr.rolling_sum(window, min_samples=1).over(*by).alias("in_window"),
+            expr.shift(window).rolling_sum(usual, min_samples=1).over(*by).alias("before"),
+        ]
+
+    lines = style_month.select("dealer_id", "month", "style", "lines")
+    per_style = (
+        lines.select("dealer_id", "style")
+        .unique()
+        .join(frame.select("dealer_id", "month"), on="dealer_id")
+        .join(lines, on=["dealer_id", "style", "month"], how="left")
+        .with_columns(pl.col("lines").fill_null(0))
+        .sort("dealer_id", "style", "month")
+        .with_columns(sums(pl.col("lines"), "dealer_id", "style"))
+    )
+    top = (
+        frame.select("dealer_id", "month", "region")
+        .join(top_styles, on=["region", "month"])
+        .join(per_style, on=["dealer_id", "month", "style"], how="left")
+        .group_by("dealer_id", "month")
+        .agg(
+            pl.col("in_window").fill_null(0).sum().alias("top_lines"),
+            pl.col("before").fill_null(0).sum().alias("usual_top"),
+            pl.col("style").sort().str.join(", ").alias("top_styles"),
+        )
+    )
+    totals = (
+        frame.select("dealer_id", "month")
+        .join(lines.group_by("dealer_id", "month").agg(pl.col("lines").sum()), on=["dealer_id", "month"], how="left")
+        .with_columns(pl.col("lines").fill_null(0))
+        .sort("dealer_id", "month")
+        .with_columns(sums(pl.col("lines"), "dealer_id"))
+        .select("dealer_id", "month", pl.col("in_window").alias("lines"), pl.col("before").alias("usual"))
+    )  # fmt: skip
+    return totals.join(top, on=["dealer_id", "month"], how="left")
+
+
+def line_dispersion(frame: pl.DataFrame) -> pl.DataFrame:
+    """Per month, how much more lines in the top styles swing than a binomial (>= 1), over all
+    judged dealer-months up to that month: lines come in orders, not one by one."""
+    n, k, p = pl.col("lines"), pl.col("top_lines"), pl.col("expected_share")
+    pearson = (k - n * p) ** 2 / (n * p * (1 - p))
+    return (
+        frame.filter(pl.col("judged"))
+        .group_by("month")
+        .agg(pearson.sum().alias("pearson"), pl.len().alias("cases"))
+        .sort("month")
+        .select(
+            "month",
+            (pl.col("pearson").cum_sum() / pl.col("cases").cum_sum())
+            .clip(lower_bound=1.0)
+            .alias("dispersion"),
+        )
+    )
+
+
+def share_signal(
+    frame: pl.DataFrame,
+    inputs: DetectInput,
+    top_styles: pl.DataFrame,
+    settings: DetectSettings,
+    window: int,
+) -> pl.DataFrame:
+    """Columns `top_share`, `usual_share`, `peer_ratio`, `expected_share` and `p` (covering
+    every window tried) for one window of months."""
+    own = settings.style_shift
+    eligible = pl.col("history") >= own.history_needed(settings.baseline) + window - 1
+    judged = (
+        eligible
+        & (pl.col("lines") >= own.min_lines * window)
+        & (pl.col("usual") >= own.min_lines * own.usual_months / 2)
+        & (pl.col("usual_share") >= own.min_share)
+    )
+    lines = lines_in_top_styles(inputs.dealer_style_month, frame, top_styles, own, window)
+    f = (
+        frame.join(lines, on=["dealer_id", "month"], how="left")
+        .with_columns(
+            (pl.col("top_lines") / pl.col("lines")).alias("top_share"),
+            (pl.col("usual_top") / pl.col("usual")).alias("usual_share"),
+        )
+        .with_columns(judged.fill_null(False).alias("judged"))
+        .with_columns((pl.col("top_share") / pl.col("usual_share")).alias("own_ratio"))
+        .with_columns(
+            peer_median(pl.col("own_ratio").filter(pl.col("judged")))
+            .fill_null(1.0)
+            .alias("peer_ratio")
+        )
+        .with_columns(
+            (pl.col("usual_share") * pl.col("peer_ratio"))
+            .clip(upper_bound=MAX_SHARE)
+            .alias("expected_share")
+        )
+    )
+    f = f.join(line_dispersion(f), on="month", how="left")
+    p = quasi_binomial_tail(
+        numpy_column(f, "top_lines"),
+        numpy_column(f, "lines"),
+        numpy_column(f, "expected_share"),
+        numpy_column(f, "dispersion"),
+        own.direction,
+    )
+    p = np.minimum(1.0, p * len(own.windows))
+    return f.with_columns(pl.when(pl.col("judged")).then(pl.Series("p", p)).alias("p"))
+
+
+def style_shift(frame: pl.DataFrame, inputs: DetectInput, settings: DetectSettings) -> pl.DataFrame:
+    own = settings.style_shift
+    top_styles = region_top_styles(inputs.dealer_style_month, frame, own)
+    change = pl.col("top_share") / pl.col("expected_share") - 1
+    keep = ["month", "dealer_id", "peer_group", "region", "top_styles", "top_lines", "lines"]
+    keep += ["top_share", "usual_share", "peer_ratio", "expected_share", "p"]
+    per_window = [
+        share_signal(frame, inputs, top_styles, settings, window)
+        .with_columns(
+            is_bad_change(change, own.min_drop, own.direction).alias("candidate"),
+            period_label(window).alias("period"),
+        )
+        .select(*keep, "candidate", "period")
+        for window in own.windows
+    ]
+    chosen = strongest_window(per_window, "p", own.p_warning)
+    return readings(
+        chosen,
+        "style_shift",
+        own,
+        value=pl.col("top_share"),
+        expected=pl.col("expected_share"),
+        baseline=pl.col("usual_share"),
+        peer_change=pl.col("peer_ratio") - 1,
+        p_value=pl.col("p"),
+        fired=pl.col("candidate"),
+        critical=is_bad_change(change, own.critical_drop, own.direction),
+        explanation=pl.format(
+            "{} of its {} order lines in {} were in {}'s best-selling styles ({}): {}, against "
+            "the {} expected from its usual {} and its peers (who moved {}).",
+            pl.col("top_lines"),
+            pl.col("lines"),
+            pl.col("period"),
+            pl.col("region"),
+            pl.col("top_styles"),
+            share(pl.col("top_share")),
+            share(pl.col("expected_share")),
+            share(pl.col("usual_share")),
+            percent(pl.col("peer_ratio") - 1),
+        ),
+    )
