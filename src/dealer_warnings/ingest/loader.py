@@ -84,7 +84,6 @@ class ReadFile:
     batch: pl.DataFrame  # every row that maps onto the header: line, contract columns, extras
     parsed: ParsedBatch  # the data rows (total rows left out), typed and judged
     set_aside: pl.DataFrame  # QUARANTINE_SCHEMA: total rows and lines that fit no column
-    row_json: pl.DataFrame  # line, row_json: each row of the batch as JSON, for the quarantine
     rows_read: int  # the batch's rows and the lines that fit no column
     notes: list[str]
     gx_only: int = 0  # rows only the great-expectations check flagged
@@ -226,13 +225,11 @@ def read_file(
     parsed = parse_batch(
         rows.filter(~pl.col(LINE).is_in(totals[LINE].implode())), source, run_date, known
     )
-    row_json = batch.select(
-        "line", pl.struct(list(mapping.to_contract.values())).struct.json_encode().alias("row_json")
-    )
     set_aside = pl.concat([
-        totals.with_columns(pl.lit(TOTAL_REASON).alias("reason"))
-        .rename({LINE: "line"})
-        .join(row_json, on="line", how="left"),
+        with_row_json(
+            totals.with_columns(pl.lit(TOTAL_REASON).alias("reason")).rename({LINE: "line"}),
+            batch,
+        ),
         table.malformed.select(
             pl.col(LINE).alias("line"), pl.lit(None, pl.Utf8).alias("column_name"),
             "value", "reason", "row_json",
@@ -252,9 +249,19 @@ def read_file(
     if batch.height == 0 and table.malformed.height == 0:
         notes.append("no data rows under the header")
     rows_read = batch.height + table.malformed.height
-    return ReadFile(
-        path, source, table.encoding, batch, parsed, set_aside, row_json, rows_read, notes
+    return ReadFile(path, source, table.encoding, batch, parsed, set_aside, rows_read, notes)
+
+
+def with_row_json(quarantined: pl.DataFrame, batch: pl.DataFrame) -> pl.DataFrame:
+    """`quarantined` (with `line`) plus `row_json`: its rows of `batch` as read, as JSON.
+
+    Encoded for the quarantined lines only: the loaded rows never need it.
+    """
+    cells = batch.drop("extra_columns").join(quarantined.select("line"), on="line", how="semi")
+    row_json = cells.select(
+        "line", pl.struct(pl.exclude("line")).struct.json_encode().alias("row_json")
     )
+    return quarantined.join(row_json, on="line", how="left")
 
 
 def write_file(
@@ -301,7 +308,7 @@ def _insert(
 ) -> FileOutcome:
     source, parsed = read.source, read.parsed
     good = parsed.good.rename({LINE: "line"})
-    judged = parsed.bad.rename({LINE: "line"}).join(read.row_json, on="line", how="left")
+    judged = with_row_json(parsed.bad.rename({LINE: "line"}), read.batch)
     bad = pl.concat([read.set_aside, judged.select(list(QUARANTINE_SCHEMA))]).sort("line")
 
     con.register("batch_raw", read.batch)
