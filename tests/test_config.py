@@ -33,7 +33,7 @@ def test_defaults_validate_and_are_what_the_docs_say():
     settings = load_settings()
 
     assert Settings.model_validate(settings.model_dump()) == settings
-    assert settings.detect.order_drop.min_drop == 0.4
+    assert settings.detect.order_drop.min_drop == 0.3
     assert settings.detect.sales_drop.min_baseline == 500
     assert settings.detect.quality_spike.min_count == 4
     assert settings.detect.baseline.min_history_months == 6

@@ -294,3 +294,20 @@ def test_a_varied_regime_is_drawn_from_the_seed_and_changes_the_network() -> Non
     varied = generate_demo(DEALERS * 3, MONTHS, 3, END_MONTH, varied_regime(3))
     assert not varied.orders.equals(generate_demo(DEALERS * 3, MONTHS, 3, END_MONTH).orders)
     assert set(varied.labels.filter(pl.col("kind") == "event")["indicator"]) == set(EVENT_KINDS)
+
+
+def test_a_late_report_moves_one_months_sell_out_into_the_next(bigger_demo: DemoData) -> None:
+    late = bigger_demo.labels.filter(pl.col("note").str.starts_with("late_report"))
+    assert set(late["indicator"]) == {"sales_drop", "sellthrough_gap"}
+    assert late["kind"].unique().to_list() == ["trap"]
+    dealer_id, month = late.row(0)[:2]
+    revenue = (
+        bigger_demo.sales.filter(pl.col("dealer_id") == dealer_id)
+        .group_by("month")
+        .agg(pl.col("revenue").sum())
+        .sort("month")
+    )
+    at = revenue["month"].to_list().index(month)
+    usual = revenue["revenue"][at - 6 : at].median()
+    assert revenue["revenue"][at] == 0
+    assert revenue["revenue"][at + 1] > 1.5 * usual  # two months' sell-out at once

@@ -79,3 +79,9 @@ def test_well_above_a_year_before_is_growing():
 def test_a_dealer_without_a_year_of_history_is_new():
     recent = history([5, 5, 5]).filter(pl.col("month") >= MONTHS[-6])
     assert grade(recent)["grade"] == "new"
+
+
+def test_no_units_a_year_before_is_nothing_to_compare_with_not_an_infinite_change():
+    row = grade(history([0, 0, 0] + [5] * 12))
+    assert row["change_on_year"] is None
+    assert row["reason"] == "Less than a year of history to compare with."

@@ -134,8 +134,15 @@ class IndicatorSettings(Section):
 class DropSettings(IndicatorSettings):
     """A monthly amount moving far from the dealer's seasonal, peer-adjusted expectation."""
 
+    p_warning: float = Field(
+        3e-4,
+        gt=0,
+        lt=1,
+        description="sensitivity: tail probability at which it alerts (both the level and the "
+        "count test must reach it, for two months in a row: a looser level than one test's)",
+    )
     min_drop: float = Field(
-        0.4,
+        0.3,
         gt=0,
         lt=1,
         description="fraction away from the expected value to alert: a real change, not just "
@@ -148,10 +155,18 @@ class DropSettings(IndicatorSettings):
         20, ge=0, description="minimum volume: smallest monthly baseline (units) worth alerting on"
     )
     windows: tuple[int, ...] = Field(
-        (1, 3, 6),
+        (2, 3, 6),
         min_length=1,
-        description="months summed before testing: 1 catches a sudden fall, 3 and 6 a lasting "
-        "one of a noisy dealer (the sensitivity is split between them)",
+        description="months summed before testing: 2 catches a sudden fall, 3 and 6 a lasting "
+        "one of a noisy dealer (the sensitivity is split between them); a single month of a "
+        "lumpy buyer tells too little",
+    )
+    persistence: int = Field(
+        2,
+        ge=1,
+        description="months in a row, each at least min_drop down on its own, before the "
+        "window may alert: a late report or a delayed order caught up the month after is not "
+        "a fall",
     )
 
 
@@ -199,6 +214,13 @@ class SpikeSettings(IndicatorSettings):
         5, ge=1, description="minimum volume: fewest events in the month that can alert"
     )
     min_ratio: float = Field(2.0, gt=1, description="count must be at least this x expected")
+    dispersion_spread: float = Field(
+        0.1,
+        gt=0,
+        description="how much the extra spread (1/r of a negative binomial) differs between "
+        "dealers: a dealer's own months move its spread away from the network's only when its "
+        "counts are large enough to show more than that",
+    )
     baseline_months: int = Field(12, ge=3, description="months of history for the expected rate")
     windows: tuple[int, ...] = Field(
         (1,),
@@ -211,11 +233,11 @@ class SpikeSettings(IndicatorSettings):
 
 class QualitySpikeSettings(SpikeSettings):
     p_warning: float = Field(
-        1e-4,
+        3e-5,
         gt=0,
         lt=1,
-        description="sensitivity: tail probability at which it alerts (incidents are rare and "
-        "steady: a looser level than complaints' costs few false alarms)",
+        description="sensitivity: tail probability at which it alerts (as complaints: incidents "
+        "come in clusters of one faulty batch)",
     )
     min_count: int = Field(4, ge=1, description="fewest incidents in the month that can alert")
 
@@ -244,11 +266,11 @@ class SellthroughSettings(IndicatorSettings):
     """Sell-in running ahead of sell-out: stock piling up at the dealer."""
 
     p_warning: float = Field(
-        1e-3,
+        1e-4,
         gt=0,
         lt=1,
-        description="sensitivity: tail probability at which it alerts (lumpy purchases make a "
-        "stock build hard to prove; the size rule min_gap keeps it quiet otherwise)",
+        description="sensitivity: tail probability at which it alerts (sell-out reports differ "
+        "in timing and coverage between dealers: a gap must be clear before it is a stock build)",
     )
     p_critical: float = Field(1e-6, gt=0, lt=1, description="tail probability for critical")
 
@@ -270,6 +292,12 @@ class SellthroughSettings(IndicatorSettings):
         "of its sell-out predicts",
     )
     critical_gap: float = Field(1.0, gt=0, description="sell-in this fraction above for critical")
+    persistence: int = Field(
+        2,
+        ge=1,
+        description="months in a row the gap must show: a sell-out report that arrives a month "
+        "late opens a gap for one month only",
+    )
     min_units: float = Field(
         20, ge=0, description="minimum volume: units sold out a month in the window"
     )
@@ -454,10 +482,28 @@ class SmtpSettings(Section):
     username: str | None = Field(None, description="login; None = send without logging in")
     password: SecretStr | None = Field(None, description="never printed: shows as **********")
     timeout_seconds: float = Field(30, gt=0, description="give up on a silent server after this")
+    ca_file: Path | None = Field(
+        None,
+        description="PEM file of the certificate(s) to trust for the server instead of the "
+        "system's, e.g. a company CA; None = the system's",
+    )
+    verify: bool = Field(
+        True, description="check the server's certificate; False only for a server you trust"
+    )
 
 
 class NotifySettings(Section):
     smtp: SmtpSettings = SmtpSettings()
+    smtp_block: str | None = Field(
+        None,
+        description="name of a Prefect EmailServerCredentials block (prefect-email) to take the "
+        "SMTP server, port, security and login from instead of `smtp`; None = `smtp`",
+    )
+    report_base_url: str | None = Field(
+        None,
+        description="URL where report.out_dir is served (e.g. https://intranet/dealer-reports); "
+        "digests then link the month's report; None = no link",
+    )
     sender: str = Field("dealer-warnings@localhost", description="From address of the e-mails")
     outbox_dir: Path | None = Field(
         None, description="where .eml files go without an SMTP host; None = outbox/ next to the db"
@@ -474,6 +520,15 @@ class NotifySettings(Section):
     )
 
 
+class ReportSettings(Section):
+    nightly: bool = Field(True, description="the nightly flow writes the month's HTML report")
+    out_dir: Path | None = Field(
+        None,
+        description="where the nightly flow writes reports, one folder per month (2026-10/); "
+        "None = report/ next to the warehouse",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DEALER_WARNINGS_", env_nested_delimiter="__", extra="forbid"
@@ -483,6 +538,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = IngestSettings()
     detect: DetectSettings = DetectSettings()
     notify: NotifySettings = NotifySettings()
+    report: ReportSettings = ReportSettings()
     top_n: int = Field(10, ge=1, description="dealers shown in the run summary")
 
     @classmethod

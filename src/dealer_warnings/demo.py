@@ -166,6 +166,8 @@ STOCK_UP_RANGE = (0.4, 0.7)  # trap: a region's dealers buy this much more ahead
 MAX_CHEAPER_MIX_TILT = 8.0  # dealers with a narrow price range may not reach their target
 TILT_BISECTION_STEPS = 30
 VARIED_REGIME_STREAM = 1  # varied_regime(seed) draws from its own stream, not the data's
+LATE_REPORT_STREAM = 2  # late sell-out reports draw from their own stream: the rest stays put
+LATE_REPORT_TRAPS = ("sales_drop", "sellthrough_gap")  # what a late report must not trip
 
 # --- Files ----------------------------------------------------------------------------------
 QUALITY_HEADERS_ZH = {
@@ -214,6 +216,7 @@ class Regime:
         0.05,
     )  # per event kind, of the dealers able to show one
     region_dip: tuple[float, float] = (0.30, 0.45)  # trap: one region orders less for a month
+    late_report_share: float = 0.03  # trap: dealers whose sell-out of one month comes with the next
 
 
 def varied_regime(seed: int) -> Regime:
@@ -239,6 +242,7 @@ def varied_regime(seed: int) -> Regime:
         event_strength=float(rng.uniform(0.75, 1.2)),
         event_share=(0.02, 0.05),
         region_dip=(0.30, 0.50),
+        late_report_share=float(rng.uniform(0.0, 0.06)),
     )
 
 
@@ -369,6 +373,7 @@ class _World:
     catalogue: _Catalogue
     network: _Network
     scenario: _Scenario
+    late_report: np.ndarray  # per dealer: the month whose sell-out is reported late, -1 = none
 
 
 def last_complete_month(today: date | None = None) -> date:
@@ -395,7 +400,9 @@ def generate_demo(
     catalogue = _catalogue(rng, calendar)
     network = _network(rng, dealers, calendar, catalogue, regime)
     scenario = _scenario(rng, network, calendar, catalogue, regime)
-    world = _World(rng, regime, calendar, catalogue, network, scenario)
+    late_rng = np.random.default_rng([seed, LATE_REPORT_STREAM])
+    late = _late_reports(late_rng, network, scenario, calendar, regime)
+    world = _World(rng, regime, calendar, catalogue, network, scenario, late)
     demand = _demand(world)
     rhythm = _purchase_rhythm(world, demand)
     orders, sell_in_units, sell_in_value = _orders(world, _order_intensity(world, rhythm))
@@ -832,6 +839,24 @@ def _trapped(network: _Network, kind: np.ndarray, month: int) -> np.ndarray:
     )
 
 
+def _late_reports(
+    rng: np.random.Generator,
+    network: _Network,
+    scenario: _Scenario,
+    calendar: _Calendar,
+    regime: Regime,
+) -> np.ndarray:
+    """Per dealer, the month whose sell-out report arrives with the next month's (-1 = none):
+    a dealer without an event of its own, with the history a baseline needs before it."""
+    months = calendar.size
+    earliest = network.first_month + HISTORY_BEFORE_EVENT
+    able = np.flatnonzero((scenario.kind < 0) & (earliest < months - 1))
+    late = np.full(network.size, -1)
+    chosen = rng.choice(able, round(regime.late_report_share * len(able)), replace=False)
+    late[chosen] = rng.integers(earliest[chosen], months - 1)
+    return late
+
+
 def _in_region_month(network: _Network, trap: _RegionTrap, months: int) -> np.ndarray:
     """Dealer x month: the trap's region in the trap's month."""
     return (network.region == trap.region)[:, None] & (np.arange(months) == trap.month)[None, :]
@@ -1153,6 +1178,11 @@ def _sales(
         * rng.uniform(1 - RETAIL_PRICE_NOISE, 1 + RETAIL_PRICE_NOISE, units.shape),
         2,
     )
+    late = np.flatnonzero(world.late_report >= 0)
+    when = world.late_report[late]
+    for reported in (units, revenue):  # the late month's sell-out arrives with the next one's
+        reported[late, when + 1] += reported[late, when]
+        reported[late, when] = 0
     carried = np.zeros((dealers, lines), dtype=bool)
     buyer, sku = np.nonzero(network.sku_weights)
     carried[buyer, catalogue.line[sku]] = True
@@ -1337,6 +1367,10 @@ def _labels(world: _World) -> pl.DataFrame:
         note = text.format(region=region, size=trap.size, factor=trap.size) + f" in {month} only"
         hit = (network.region == trap.region) & _trapped(network, scenario.kind, trap.month)
         rows += [(network.ids[d], month, indicator, "trap", note) for d in np.flatnonzero(hit)]
+    for dealer in np.flatnonzero(world.late_report >= 0):
+        month, next_month = (calendar.label(world.late_report[dealer] + k) for k in (0, 1))
+        note = f"late_report: the sell-out of {month} is reported with {next_month}'s"
+        rows += [(network.ids[dealer], month, i, "trap", note) for i in LATE_REPORT_TRAPS]
     return pl.DataFrame(rows, schema=list(LABEL_COLUMNS), orient="row").sort(
         "month", "indicator", "dealer_id"
     )

@@ -56,7 +56,10 @@ def grade_health(
             ordered.cum_sum().over("dealer_id").alias("orders_so_far"),
         )
         .with_columns(
-            (pl.col("units_recent") / pl.col("units_year_before") - 1).alias("change_on_year"),
+            # no units a year before: nothing to compare with (not an infinite change)
+            pl.when(pl.col("units_year_before") > 0)
+            .then(pl.col("units_recent") / pl.col("units_year_before") - 1)
+            .alias("change_on_year"),
             # months since the last order: count the order-less months since it
             (~ordered).cast(pl.Int64).cum_sum().over("dealer_id", "orders_so_far")
             .alias("months_without_orders"),

@@ -32,10 +32,10 @@ def test_category_spike_is_quiet_when_a_big_dealers_usual_30_become_36(panel):
 
 
 def test_category_spike_catches_a_problem_that_lasts_two_months(panel):
-    # Eight a month for two months against about one: a month alone or both together.
+    # Ten a month for two months against about one: a month alone or both together.
     network = panel()
     months = network.months[-2:]
-    alerts = network.set("design", 8, "D03", months).alerts("category_spike")
+    alerts = network.set("design", 10, "D03", months).alerts("category_spike")
     assert alerts["dealer_id"].to_list() == ["D03"]
     assert "design complaints" in alerts["explanation"][0]
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import polars as pl
 import pytest
 
 
@@ -60,3 +63,40 @@ def test_complaint_spike_verdict_ignores_later_months(case):
 
     assert then["dealer_id"].to_list() == ["D03"]
     assert afterwards.to_dicts() == then.to_dicts()
+
+
+def busy_network(panel):
+    """Every dealer's orders swing from month to month and its complaints follow them (about
+    one per 20 orders): complaints come with deliveries."""
+    network = panel(orders=20)
+    dealer = pl.col("dealer_id").str.slice(1).cast(pl.Int64)
+    swing = (pl.int_range(pl.len()).over("dealer_id") * 7 + dealer) % 5
+    orders = (20 * (0.5 + 0.4 * swing)).round(0).cast(pl.Int64)
+    return replace(
+        network,
+        activity=network.activity.with_columns(
+            orders.alias("orders"), (orders * 0.25).round(0).cast(pl.Int64).alias("complaints")
+        ),
+    )
+
+
+def test_complaint_spike_is_quiet_for_a_busy_month_where_complaints_follow_orders(panel):
+    network = busy_network(panel)
+    last = network.last
+    # Twelve times its usual orders, and the complaints that come with them.
+    busier = network.set("orders", 240, "D03", last).set("complaints", 60, "D03", last)
+    assert busier.alerts("complaint_spike").height == 0
+
+
+def test_complaint_spike_fires_where_complaints_follow_orders_but_not_this_time(panel):
+    network = busy_network(panel)
+    usual_orders = network.activity.filter(
+        (pl.col("dealer_id") == "D03") & (pl.col("month") == network.last)
+    )["orders"][0]
+    spiked = network.set("complaints", usual_orders, "D03", network.last)  # 4x its usual share
+    assert spiked.alerts("complaint_spike")["dealer_id"].to_list() == ["D03"]
+
+
+def test_complaint_spike_of_one_peer_does_not_hide_anothers(case):
+    network = case.network.set("complaints", 12, ["D03", "D05"], case.network.last)
+    assert network.alerts("complaint_spike")["dealer_id"].to_list() == ["D03", "D05"]

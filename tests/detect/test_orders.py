@@ -19,20 +19,22 @@ def test_a_steady_network_raises_no_alert_in_any_month(panel):
 def test_order_drop_fires_for_the_dealer_that_orders_much_less(
     panel, assert_explained, factor, severity
 ):
+    # Two months in a row: the second month confirms the fall (a late order would not).
     network = panel()
-    alerts = network.order_less(factor, "D03", network.last).alerts("order_drop")
+    first, last = network.months[-2:]
+    alerts = network.order_less(factor, "D03", [first, last]).alerts("order_drop")
 
     assert alerts["dealer_id"].to_list() == ["D03"]
     alert = alerts.row(0, named=True)
     assert alert["severity"] == severity
-    assert alert["month"] == network.last
-    assert alert["value"] == pytest.approx(100 * factor, rel=0.1)
-    assert alert["expected"] == pytest.approx(100, rel=0.1)
+    assert alert["month"] == last
+    assert alert["value"] == pytest.approx(200 * factor, rel=0.1)
+    assert alert["expected"] == pytest.approx(200, rel=0.1)
     assert alert["score"] > 0
     assert_explained(
         alert,
         f"Ordered {alert['value']:.0f} units",
-        network.last.strftime("%b %Y"),
+        f"{first:%b %Y} to {last:%b %Y}",
         f"{round(alert['expected'])}",
         f"{round(alert['baseline'])}",
         f"{round((1 - alert['value'] / alert['expected']) * 100)}% below",
@@ -40,28 +42,51 @@ def test_order_drop_fires_for_the_dealer_that_orders_much_less(
     )
 
 
+def test_order_drop_waits_for_a_second_month_before_calling_a_fall(panel):
+    network = panel()
+    assert network.order_less(0.3, "D03", network.last).alerts("order_drop").height == 0
+
+
+def test_order_drop_is_quiet_when_a_late_order_arrives_the_month_after(panel):
+    network = panel()
+    before, last = network.months[-2:]
+    late = network.order_less(0.1, "D03", before).order_less(1.9, "D03", last)
+
+    assert late.alerts("order_drop", month=before).height == 0
+    assert late.alerts("order_drop").height == 0
+
+
 def test_order_drop_fires_when_orders_shrink_though_the_dealer_still_orders_as_often(panel):
     # Destocking: 60 orders a month as always, but each a fraction of its usual size.
     network = panel(orders=60)
-    alerts = network.scale("units", 0.25, "D03", network.last).alerts("order_drop")
+    alerts = network.scale("units", 0.25, "D03", network.months[-2:]).alerts("order_drop")
 
     assert alerts.select("dealer_id", "severity").rows() == [("D03", "critical")]
 
 
 def test_order_drop_is_quiet_when_the_whole_region_dips_together(panel):
     network = panel(n_dealers=12, regions=("North", "South"))
-    north = network.in_region("North")
-    dipped = network.order_less(0.5, north, network.last)
+    north, months = network.in_region("North"), network.months[-2:]
+    dipped = network.order_less(0.5, north, months)
 
     assert dipped.alerts("order_drop").height == 0
     # The same dip on one dealer alone is an alert: the region is what explains it away.
-    alone = network.order_less(0.5, north[0], network.last)
+    alone = network.order_less(0.5, north[0], months)
     assert alone.alerts("order_drop")["dealer_id"].to_list() == [north[0]]
+
+
+def test_order_drop_is_quiet_for_a_dealer_that_stopped_long_ago(panel):
+    # Told while its fall was in the window; a year of nothing after nothing is old news.
+    network = panel()
+    stopped = network.order_less(0.0, "D03", network.months[-13:])
+    told = stopped.alerts("order_drop", month=network.months[-12])
+    assert told["dealer_id"].to_list() == ["D03"]
+    assert stopped.alerts("order_drop").height == 0
 
 
 def test_order_drop_needs_min_history_months(panel, alerting_with_newcomer):
     def crash(network, dealer):
-        return network.order_less(0.1, dealer, network.last)
+        return network.order_less(0.1, dealer, network.months[-2:])
 
     assert alerting_with_newcomer(panel(), crash, "order_drop") == {"D03"}
 

@@ -10,7 +10,7 @@ from dealer_warnings.config import DetectSettings
 
 def halved(network):
     dealers = [network.in_region("North")[0], network.in_region("South")[0]]
-    return network.order_less(0.5, dealers, network.last)
+    return network.order_less(0.5, dealers, network.months[-2:])
 
 
 def test_a_region_with_a_stricter_min_drop_stays_quiet_where_others_alert(panel):

@@ -52,3 +52,11 @@ def test_sellthrough_gap_needs_min_history_months(panel, alerting_with_newcomer)
         return network.order_less(2.5, dealer, months).sell_less(0.5, dealer, months)
 
     assert alerting_with_newcomer(panel(), stuff, "sellthrough_gap") == {"D03"}
+
+
+def test_sellthrough_gap_is_quiet_when_a_sell_out_report_comes_a_month_late(panel):
+    network = panel()
+    before, last = network.months[-2:]
+    late = network.sell_less(0.0, "D03", before).sell_less(2.0, "D03", last)
+    assert late.alerts("sellthrough_gap", month=before).height == 0
+    assert late.alerts("sellthrough_gap").height == 0

@@ -83,3 +83,17 @@ def test_a_case_closed_after_the_month_end_was_open_at_it():
     august = rows.filter(pl.col("month") == date(2026, 8, 1))
     assert sorted(august["complaint_id"]) == ["C1", "C2"]
     assert rows["month"].max() == date(2026, 9, 1)  # nothing after the as-of month
+
+
+def test_service_overdue_is_quiet_when_more_cases_came_in_and_are_handled_as_usual(panel):
+    # Twelve times the complaints for three months, and a dozen cases still open: the
+    # dealer follows up as it always did, it just had more to follow up.
+    network = panel()
+    busy = network.months[-4:-1]
+    flood = network.scale("complaints", 12, "D03", busy).set(
+        "overdue_cases", 12, "D03", network.last
+    )
+    assert flood.alerts("service_overdue").height == 0
+    # The same backlog without the extra cases is a failure to follow up.
+    backlog = network.set("overdue_cases", 12, "D03", network.last)
+    assert backlog.alerts("service_overdue")["dealer_id"].to_list() == ["D03"]

@@ -6,7 +6,7 @@ readings that fired. Nothing is sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 import polars as pl
@@ -43,20 +43,26 @@ __all__ = [
     "READING_COLUMNS",
     "DetectInput",
     "alerts_of",
+    "combine_readings",
     "detect_alerts",
     "detect_readings",
 ]
 
 
-def detect_readings(inputs: DetectInput, settings: DetectSettings) -> pl.DataFrame:
+def detect_readings(
+    inputs: DetectInput, settings: DetectSettings, indicators: Iterable[str] = INDICATORS
+) -> pl.DataFrame:
     """Every enabled indicator's reading for every dealer-month with a verdict, all months.
 
     A month's reading uses only that month and earlier ones; dealers of a region or tier
-    with overrides are judged with their own thresholds (against the same peers).
+    with overrides are judged with their own thresholds (against the same peers). Each
+    indicator is computed on its own, so `indicators` (a part of them) gives exactly those
+    indicators' rows of the whole run: what a partitioned run computes per part.
     """
     frames: dict[str, pl.DataFrame] = {}
-    parts = [empty_readings()]
-    for indicator, compute in COMPUTE.items():
+    parts = []
+    for indicator in indicators:
+        compute = COMPUTE[indicator]
         for variant, dealer_ids in _variants(inputs.dealers, settings, indicator):
             if not getattr(variant, indicator).enabled:
                 continue
@@ -67,7 +73,12 @@ def detect_readings(inputs: DetectInput, settings: DetectSettings) -> pl.DataFra
             if dealer_ids is not None:
                 found = found.filter(pl.col("dealer_id").is_in(dealer_ids.implode()))
             parts.append(found)
-    return pl.concat(parts).sort("month", "dealer_id", "indicator")
+    return combine_readings(parts)
+
+
+def combine_readings(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
+    """Readings of disjoint parts (indicators) as one frame, in the order of a whole run."""
+    return pl.concat([empty_readings(), *parts]).sort("month", "dealer_id", "indicator")
 
 
 def alerts_of(readings: pl.DataFrame, first: date, last: date) -> pl.DataFrame:

@@ -19,7 +19,7 @@ def category_spike(
     categories = pl.DataFrame({"category": list(own.categories)})
     counts = inputs.dealer_category_month.select("dealer_id", "month", "category", "complaints")
     per_category = (
-        frame.select("dealer_id", "month", "history", "peer_group")
+        frame.select("dealer_id", "month", "history", "peer_group", "orders")
         .join(categories, how="cross")
         .join(counts, on=["dealer_id", "month", "category"], how="left")
         .with_columns(pl.col("complaints").fill_null(0))
@@ -33,4 +33,5 @@ def category_spike(
         settings.baseline,
         pl.col("category") + " complaints",
         by=("category",),
+        exposures=(None, "orders"),
     )

@@ -16,4 +16,5 @@ def complaint_spike(
     return spike_readings(
         frame, "complaints", "complaint_spike", own, settings.baseline,
         pl.lit("complaints"),
+        exposures=(None, "orders"),
     )  # fmt: skip

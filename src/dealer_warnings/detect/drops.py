@@ -33,6 +33,7 @@ from dealer_warnings.detect.signals import (
     peer_median,
     percent,
     period_label,
+    persistent,
     quasi_poisson_tail,
     readings,
     share,
@@ -190,6 +191,17 @@ def level_readings(
     """
     one_month = level_signal(frame, value, settings, baseline, 1, count, lumps)
     monthly = one_month.select("dealer_id", "month", "res_noise", "res_dof")
+    # Each of the last `persistence` months on its own is that far down: a late order or
+    # report caught up the month after is not a fall.
+    month_change = pl.col("w_value") / pl.col("w_expected") - 1
+    lasting = one_month.select(
+        "dealer_id",
+        "month",
+        persistent(
+            is_bad_change(month_change, settings.min_drop, settings.direction),
+            settings.persistence,
+        ).alias("lasting"),
+    )
     per_window = []
     for window in settings.windows:
         f = (
@@ -198,12 +210,18 @@ def level_readings(
             else level_signal(frame, value, settings, baseline, window, count, lumps, monthly)
         )
         change = pl.col("w_value") / pl.col("w_expected") - 1
+        # A window of nothing after a month of nothing is a dealer that stopped before it:
+        # old news, told while its fall was in the window.
+        before = pl.col(value).shift(window).over("dealer_id")
+        news = (pl.col("w_value") > 0) | (before > 0)
         per_window.append(
-            f.with_columns(
+            f.join(lasting, on=["dealer_id", "month"], how="left").with_columns(
                 change.alias("change"),
                 (
                     (pl.col("w_baseline") >= settings.min_baseline * window)
                     & is_bad_change(change, settings.min_drop, settings.direction)
+                    & news
+                    & pl.col("lasting")
                 ).alias("candidate"),
                 period_label(window).alias("period"),
             )

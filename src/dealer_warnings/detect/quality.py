@@ -16,4 +16,5 @@ def quality_spike(
     return spike_readings(
         frame, "quality_incidents", "quality_spike", own, settings.baseline,
         pl.lit("quality incidents"),
+        exposures=(None, "orders"),
     )  # fmt: skip

@@ -22,6 +22,7 @@ from dealer_warnings.detect.signals import (
     peer_median,
     percent,
     period_label,
+    persistent,
     quasi_poisson_tail,
     readings,
     share,
@@ -87,9 +88,10 @@ def sellthrough_gap(
     per_window = [
         gap_signal(frame, own, settings.baseline, window)
         .with_columns(
-            (
+            persistent(
                 (pl.col("sold") >= own.min_units * window)
-                & is_bad_change(change, own.min_gap, own.direction)
+                & is_bad_change(change, own.min_gap, own.direction),
+                own.persistence,
             ).alias("candidate"),
             period_label(window).alias("period"),
         )

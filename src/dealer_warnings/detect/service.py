@@ -41,8 +41,10 @@ def service_overdue(
 ) -> pl.DataFrame:
     own = settings.service_overdue
     counted = overdue_cases(inputs.dealer_case_month, own)
+    recent = pl.col("complaints").shift(1).rolling_sum(months_counted(own), min_samples=1)
     f = frame.join(counted, on=["dealer_id", "month"], how="left").with_columns(
-        pl.col("overdue_cases", "open_cases").fill_null(0)
+        pl.col("overdue_cases", "open_cases").fill_null(0),
+        recent.over("dealer_id").fill_null(0).alias("recent_cases"),
     )
     return spike_readings(
         f,
@@ -55,4 +57,5 @@ def service_overdue(
         when=pl.format(
             "at the end of {} ({} open in all)", month_label(pl.col("month")), pl.col("open_cases")
         ),
+        exposures=("recent_cases",),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from scipy.special import betainc, gammainc, gammaincc, stdtr
+from scipy.special import betainc, gammainc, gammaincc, ndtr, stdtr
 
 from dealer_warnings.config import BaselineSettings, Direction, IndicatorSettings
 
@@ -118,6 +118,12 @@ def t_tail(z: np.ndarray, dof: np.ndarray, direction: Direction) -> np.ndarray:
     return _directed(lower, 1 - lower, direction)
 
 
+def normal_tail(z: np.ndarray, direction: Direction) -> np.ndarray:
+    """P(a standard normal lies at least as far as z, the bad way)."""
+    lower = ndtr(z)
+    return _directed(lower, 1 - lower, direction)
+
+
 def quasi_poisson_tail(
     observed: np.ndarray, expected: np.ndarray, spread: np.ndarray, direction: Direction
 ) -> np.ndarray:
@@ -183,6 +189,15 @@ def is_bad_change(change: pl.Expr, size: float, direction: Direction) -> pl.Expr
     if direction == "up":
         return change >= size
     return change.abs() >= size
+
+
+def persistent(rule: pl.Expr, months: int) -> pl.Expr:
+    """The rule held in each of the dealer's last `months` months (frame sorted by dealer and
+    month): a one-month blip (a late report, a delayed order) is not a lasting change."""
+    if months == 1:
+        return rule.fill_null(False)
+    held = rule.fill_null(False).cast(pl.Int8).rolling_min(months, min_samples=months)
+    return (held.over("dealer_id") == 1).fill_null(False)
 
 
 def score_from_p(p: pl.Expr) -> pl.Expr:

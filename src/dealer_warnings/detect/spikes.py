@@ -2,13 +2,14 @@
 `service_overdue`: a monthly count improbably high for this dealer, given its peers.
 
 expected = the dealer's robust monthly rate (its mean over `baseline_months` without its
-largest month, so one past spike of its own does not raise the bar) x the median change of
-its peer group that month (each dealer's count against its own rate, shrunk towards no change
-when counts are small; a median, so one other dealer's spike does not move it), so a
-region-wide wave does not single out one dealer; a quiet month of the peers does not lower it. The count is judged
-as a negative binomial: 3 complaints against 1 is not 300 against 100, and its extra spread
-(real counts follow lumpy deliveries, seasons, campaigns) is measured on all dealer-months up
-to that month, never later ones.
+largest month, so one past spike of its own does not raise the bar; per unit of exposure,
+such as its orders, where that explains the network's counts better) x its peer group's
+change that month (all the other peers' counts against all their usual rates, leaving out a
+peer with a spike of its own), so a region-wide wave does not single out one dealer; a quiet
+month of the peers does not lower it. The count is judged as a negative binomial: 3
+complaints against 1 is not 300 against 100, and its extra spread (real counts follow lumpy
+deliveries, seasons, campaigns) is measured on the network's earlier months, the dealer's
+own months weighed by how much its counts can tell.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dealer_warnings.detect.signals import (
     strongest_window,
 )
 
+OUTLYING_PEER = 2.5  # a peer whose count rose this many times the group's median change spikes
 PEER_PRIOR_EVENTS = 2.0  # a change is (count + 2) / (usual + 2): few counts, little change
 MIN_EXPECTED = 0.3  # a dealer that never had a case still might: 0.3 a month at least
 TRIM_P = 1e-3  # counts this improbable are spikes: left out when measuring the normal spread
@@ -41,6 +43,17 @@ def robust_mean_rate(expr: pl.Expr, months: int, skip: int = 1) -> pl.Expr:
     return pl.when(count >= 2).then((total - largest) / (count - 1))
 
 
+def robust_exposure_rate(expr: pl.Expr, exposure: pl.Expr, months: int, skip: int = 1) -> pl.Expr:
+    """Count per unit of exposure over `months` months ending `skip` months back, without the
+    largest count (its exposure left out as an average month's)."""
+    past, past_exposure = expr.shift(skip), exposure.shift(skip)
+    count = past.is_not_null().cast(pl.Float64).rolling_sum(months, min_samples=1)
+    total = past.rolling_sum(months, min_samples=1)
+    largest = past.rolling_max(months, min_samples=1)
+    exposed = past_exposure.rolling_sum(months, min_samples=1) * (count - 1) / count
+    return pl.when((count >= 2) & (exposed > 0)).then((total - largest) / exposed)
+
+
 def count_signal(
     frame: pl.DataFrame,
     value: str,
@@ -49,15 +62,24 @@ def count_signal(
     window: int = 1,
     skip: int = 1,
     by: tuple[str, ...] = (),
+    exposure: str | None = None,
 ) -> pl.DataFrame:
     """Columns `c_value` (the count over the last `window` months), `c_rate` (the usual
     monthly rate, from months at least `skip` back), `c_peer` (the peers' change),
     `c_expected`, `c_dispersion` and `c_p` (the tail probability the bad way, covering every
     window tried); `by` splits a dealer's counts further (by category), each part with its
-    own rate, peers and spread."""
+    own rate, peers and spread. With an `exposure` column (the cases a count can come from),
+    the usual rate is per unit of exposure, times this month's exposure: twice the cases,
+    twice the count expected."""
     series = ("dealer_id", *by)
     v = pl.col(value).cast(pl.Float64)
-    usual = robust_mean_rate(v, settings.baseline_months, max(skip, window))
+    months_back = max(skip, window)
+    if exposure is None:
+        usual = robust_mean_rate(v, settings.baseline_months, months_back)
+    else:
+        e = pl.col(exposure).cast(pl.Float64)
+        per_unit = robust_exposure_rate(v, e, settings.baseline_months, months_back)
+        usual = per_unit * e.rolling_mean(window)
     f = frame.with_columns(
         v.rolling_sum(window).over(*series).alias("c_value"),
         usual.over(*series).alias("c_rate"),
@@ -65,8 +87,16 @@ def count_signal(
     count = pl.col("c_value")
     has_rate = pl.col("c_rate").is_not_null()
     rate = pl.col("c_rate").fill_null(0) * window
-    own_change = pl.when(has_rate).then((count + PEER_PRIOR_EVENTS) / (rate + PEER_PRIOR_EVENTS))
-    peer = own_change.median().over("peer_group", "month", *by).fill_null(1.0)
+    # The peers' change: all their counts against all their usual rates (this dealer left
+    # out), so small counts add up to a clear season; a peer with a spike of its own (a change
+    # OUTLYING_PEER times the group's median one) is left out, so it does not hide another's.
+    group = ("peer_group", "month", *by)
+    own_change = (count + PEER_PRIOR_EVENTS) / (rate + PEER_PRIOR_EVENTS)
+    typical = own_change.filter(has_rate).median().over(group)
+    pooled = has_rate & (own_change <= OUTLYING_PEER * typical)
+    others_count = count.filter(pooled).sum().over(group) - pl.when(pooled).then(count).otherwise(0)
+    others_rate = rate.filter(pooled).sum().over(group) - pl.when(pooled).then(rate).otherwise(0)
+    peer = ((others_count + PEER_PRIOR_EVENTS) / (others_rate + PEER_PRIOR_EVENTS)).fill_null(1.0)
     # Peers may only move the expectation the bad way: a wave across the region explains a
     # dealer's rise, but the peers' quiet month does not make the dealer's usual count odd.
     peer = {"up": peer.clip(lower_bound=1.0), "down": peer.clip(upper_bound=1.0)}.get(
@@ -86,7 +116,8 @@ def count_signal(
         settings.direction,
     )
     p = np.minimum(1.0, tail * len(settings.windows))
-    eligible = pl.col("history") >= settings.history_needed(baseline) + window - 1
+    # The usual rate needs its own months of history, all at least `months_back` back.
+    eligible = pl.col("history") >= settings.history_needed(baseline) + months_back - 1
     return f.with_columns(pl.when(eligible & has_rate).then(pl.Series("c_p", p)).alias("c_p"))
 
 
@@ -130,8 +161,11 @@ def with_dispersion(
         .shift(1)
         .rolling_sum(settings.baseline_months, min_samples=1)
     )
-    typical = (own("c_scale") / months.over("dealer_id", *by)).fill_nan(0).fill_null(0)
-    prior = baseline.noise_prior_months * typical.clip(lower_bound=1.0)
+    typical = (own("c_scale") / months.over("dealer_id", *by)).fill_nan(0).fill_null(0).sqrt()
+    # The dealer's own estimate from n months at mean mu has a variance of about
+    # 2 (1 + alpha mu)^2 / (n mu^2); weighing it against the spread of dispersion between
+    # dealers gives the network this many units of sum(mu^2).
+    prior = 2 * (1 + pl.col("network_dispersion") * typical).pow(2) / settings.dispersion_spread**2
     pooled = (own("c_excess") + prior * pl.col("network_dispersion")) / (own("c_scale") + prior)
     return f.with_columns(pooled.clip(lower_bound=0.0).alias("c_dispersion")).drop(
         "usual", "network_dispersion"
@@ -141,7 +175,8 @@ def with_dispersion(
 def network_dispersion(frame: pl.DataFrame, keep: pl.Expr, by: tuple[str, ...]) -> pl.DataFrame:
     """Per month (and `by` part), 1/r by moments over the kept dealer-months so far."""
     kept = pl.col("c_expected").is_not_null() & keep
-    so_far = pl.col("excess").cum_sum() / pl.col("scale").cum_sum()
+    # Months before this one only: a spike this month must not widen its own yardstick.
+    so_far = pl.col("excess").cum_sum().shift(1) / pl.col("scale").cum_sum().shift(1)
     return (
         frame.group_by("month", *by)
         .agg(
@@ -160,6 +195,34 @@ def network_dispersion(frame: pl.DataFrame, keep: pl.Expr, by: tuple[str, ...]) 
     )
 
 
+def best_exposure(variants: list[pl.DataFrame]) -> pl.DataFrame:
+    """Per month, the variant whose counts stray least from what it expects (the smallest
+    median extra spread over the dealers judged): where complaints follow the dealer's orders,
+    orders are the exposure; where they do not, the dealer's usual rate alone. The spread is
+    measured on earlier months only, so the choice never looks ahead."""
+    if len(variants) == 1:
+        return variants[0]
+    judged = pl.col("c_p").is_not_null()
+    spread = pl.concat(
+        [
+            v.group_by("month").agg(pl.col("c_dispersion").filter(judged).median().alias("spread"))
+            .with_columns(pl.lit(i).alias("variant"))
+            for i, v in enumerate(variants)
+        ]
+    )  # fmt: skip
+    chosen = (
+        spread.sort("month", pl.col("spread").fill_null(float("inf")), "variant")
+        .unique("month", keep="first")
+        .select("month", "variant")
+    )
+    return pl.concat(
+        [
+            v.join(chosen.filter(pl.col("variant") == i), on="month", how="semi")
+            for i, v in enumerate(variants)
+        ]
+    ).sort(*[c for c in ("dealer_id", "category") if c in variants[0].columns], "month")
+
+
 def spike_readings(
     frame: pl.DataFrame,
     value: str,
@@ -170,15 +233,22 @@ def spike_readings(
     by: tuple[str, ...] = (),
     skip: int = 1,
     when: pl.Expr | None = None,
+    exposures: tuple[str | None, ...] = (None,),
 ) -> pl.DataFrame:
     """One reading per dealer-month: the window (and, with `by`, the part) that fired, else
     the most improbable one; the count, what was expected, and the sentence built from them
-    ("7 complaints in Oct 2026, ..."; `when` replaces "in Oct 2026")."""
+    ("7 complaints in Oct 2026, ..."; `when` replaces "in Oct 2026"). With several
+    `exposures`, each month uses the one that explains the network's counts best so far."""
     keep = ["month", "dealer_id", "peer_group", *by]
     keep += ["c_value", "c_rate", "c_peer", "c_expected", "c_p", "candidate", "when"]
     per_window = []
     for window in settings.windows:
-        f = count_signal(frame, value, settings, baseline, window, skip, by)
+        f = best_exposure(
+            [
+                count_signal(frame, value, settings, baseline, window, skip, by, exposure)
+                for exposure in exposures
+            ]
+        )
         count, expected = pl.col("c_value"), pl.col("c_expected")
         ratio = count / expected
         big_enough = {
