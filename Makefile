@@ -31,8 +31,9 @@ demo: setup
 		$(RUN) python flows/nightly.py --input data/demo --db data/warehouse.duckdb
 
 # pytest exits 5 when it collects no test: make fails on it like on any non-zero exit.
+# Two workers (pytest-xdist), one test file each at a time: 6 minutes instead of 10 on 2 cores.
 test: setup browsers
-	$(RUN) pytest
+	$(RUN) pytest -n 2 --dist loadfile
 
 # Pipeline vs. a plain DuckDB scan vs. naive pandas on 3,000 dealers; BENCH_ARGS="--dealers 30000".
 bench: setup
@@ -48,5 +49,6 @@ fmt: setup
 
 clean:
 	rm -rf data/demo data/outbox data/warehouse.duckdb data/warehouse.duckdb.wal
+	rm -rf data/report data/warehouse.published.duckdb data/warehouse.published.duckdb.new
 	rm -rf .prefect .pytest_cache .ruff_cache test-artifacts
 	find . -name __pycache__ -type d -not -path './.venv/*' -not -path './.tools/*' -prune -exec rm -rf {} +

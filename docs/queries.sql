@@ -33,18 +33,13 @@ join peer_benchmarks as p on p.month = r.month and p.region = r.region and p.tie
 where r.month = (select max(month) from dealer_risk)
 order by r.rank;
 
--- 4. Which styles did the top dealer of this month buy less of than in its previous 6 months?
-with top_dealer as (
-    select dealer_id, month from dealer_risk order by month desc, rank limit 1
-)
-select s.style,
-       sum(s.units) filter (where s.month = t.month) as units_this_month,
-       round(sum(s.units) filter (where s.month < t.month) / 6, 1) as units_per_month_before,
-       round(coalesce(units_this_month, 0) - units_per_month_before, 1) as change
-from dealer_sku_month as s
-join top_dealer as t on s.dealer_id = t.dealer_id and s.month between t.month - interval 6 month and t.month
-group by s.style
-order by change;
+-- 4. What drove this month's alerts: per alert, the SKU, style or category that moved most?
+select d.dealer_id, d.indicator, d.dimension, d.part, d.unit,
+       round(d.value, 2) as now, round(d.baseline, 2) as before,
+       round(d.contribution, 3) as contribution, round(100 * d.share_of_change) as pct_of_change
+from alert_drilldown as d
+where d.month = (select max(month) from dealer_risk) and d.rank = 1
+order by d.dealer_id, d.indicator, d.dimension;
 
 -- 5. Which complaint categories are rising, per region: the last 3 months against the 12 before?
 with last_month as (select max(month) as month from dealer_risk)

@@ -7,6 +7,7 @@ do the same thing. Run once by hand: `uv run python flows/nightly.py --input dat
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,9 +17,10 @@ from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
 from prefect.tasks import Task
 
-from dealer_warnings import pipeline
+from dealer_warnings import pipeline, warehouse
 from dealer_warnings.config import Settings, load_settings
 from dealer_warnings.notify import NotifyReport
+from dealer_warnings.report import nightly_report_folder, write_report
 from dealer_warnings.warehouse import WarehouseBusy
 
 
@@ -41,7 +43,7 @@ RETRY_WHEN_BUSY: dict[str, Any] = {
 }
 
 
-Report = TypeVar("Report", pipeline.LoadReport, pipeline.DetectReport, NotifyReport)
+Report = TypeVar("Report", pipeline.LoadReport, pipeline.DetectReport, NotifyReport, "Published")
 
 
 def logged(report: Report) -> Report:
@@ -57,9 +59,15 @@ def load_new_files(input_dir: Path, db_path: Path, settings: Settings) -> pipeli
 
 
 @task(**RETRY_WHEN_BUSY)
-def detect_month(db_path: Path, as_of: date | None, settings: Settings) -> pipeline.DetectReport:
-    """Alerts and ranks for the as-of month (None: the last complete month)."""
-    return logged(pipeline.detect(db_path, as_of, settings))
+def load_and_detect(
+    input_dir: Path, db_path: Path, as_of: date | None, settings: Settings
+) -> pipeline.RunReport:
+    """Load every new file, rebuild the marts and alert on the as-of month (None: the last
+    complete month) in one transaction: a run that fails or is killed keeps nothing."""
+    report = pipeline.run(input_dir, db_path, as_of, settings)
+    logged(report.load)
+    logged(report.detect)
+    return report
 
 
 class DeliveryIncomplete(RuntimeError):
@@ -104,6 +112,61 @@ def delivered_or_waiting(state: State) -> NotifyReport:
     return outcome
 
 
+@task(**RETRY_WHEN_BUSY)
+def publish_warehouse(db_path: Path, settings: Settings) -> Path:
+    """Copy the warehouse to the read-only file analysts open while the next run writes."""
+    return warehouse.publish(db_path, settings.warehouse)
+
+
+@task(**RETRY_WHEN_BUSY)
+def write_month_report(db_path: Path, month: date, settings: Settings) -> Path:
+    """The month's static HTML report, in its own folder of report.out_dir (what the digests
+    link under notify.report_base_url)."""
+    return write_report(db_path, month, nightly_report_folder(db_path, month, settings), settings)
+
+
+@dataclass(frozen=True)
+class Published:
+    """Where the run's results can be read; a step that failed is None and says why: neither
+    undoes the stored alerts nor stops the e-mails."""
+
+    warehouse: Path | None
+    report: Path | None
+    problems: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        lines = [
+            f"Analysts: open {self.warehouse} read-only." if self.warehouse else None,
+            f"Report: {self.report}" if self.report else None,
+            *(f"  not done: {problem}" for problem in self.problems),
+        ]
+        return "\n".join(line for line in lines if line)
+
+
+def publish_outputs(db: Path, month: date, settings: Settings) -> Published:
+    """Publish the warehouse copy and write the month's report, each its own task whose failure
+    is logged, not raised."""
+    steps = {"publish": publish_warehouse(db, settings, return_state=True)}
+    if settings.report.nightly:
+        steps["report"] = write_month_report(db, month, settings, return_state=True)
+    outcomes = {name: state.result(raise_on_failure=False) for name, state in steps.items()}
+    problems = tuple(
+        f"{name}: {type(outcome).__name__}: {outcome}"
+        for name, outcome in outcomes.items()
+        if isinstance(outcome, BaseException)
+    )
+    for problem in problems:
+        get_run_logger().warning("Run kept, but %s", problem)
+    paths = {k: v for k, v in outcomes.items() if not isinstance(v, BaseException)}
+    return Published(paths.get("publish"), paths.get("report"), problems)
+
+
+def without_report_link(settings: Settings) -> Settings:
+    """No report was written tonight: the e-mails link none rather than a missing page."""
+    notify = settings.notify.model_copy(update={"report_base_url": None})
+    return settings.model_copy(update={"notify": notify})
+
+
 def resolve(input_dir: str, db_path: str, config_path: str | None) -> tuple[Path, Path, Settings]:
     """Absolute paths (relative ones are taken from the working directory) and the settings."""
     settings = load_settings(Path(config_path) if config_path else None)
@@ -117,18 +180,26 @@ def nightly(
     as_of: str | None = None,
     config_path: str | None = None,
 ) -> dict[str, Any]:
-    """Load the new exports, alert on `as_of` (YYYY-MM; default: the last complete month), then
-    e-mail what changed (a mail server outage does not fail the run)."""
+    """Load the new exports, alert on `as_of` (YYYY-MM; default: the last complete month),
+    publish the analysts' copy and the month's report, then e-mail what changed (neither a
+    report failure nor a mail server outage fails the run)."""
     input_path, db, settings = resolve(input_dir, db_path, config_path)
     month = pipeline.parse_month(as_of) if as_of else None  # a typo fails before loading
-    loaded = load_new_files(input_path, db, settings)
-    detected = detect_month(db, month, settings)
+    ran = load_and_detect(input_path, db, month, settings)
+    loaded, detected = ran.load, ran.detect
     notify = notify_month.with_options(
         retries=settings.notify.delivery_retries,
         retry_delay_seconds=settings.notify.delivery_retry_delay_seconds,
     )
-    notified = notify(db, detected.last_month, settings, return_state=True)
-    return {"load": loaded, "detect": detected, "notify": delivered_or_waiting(notified)}
+    published = logged(publish_outputs(db, detected.last_month, settings))
+    notify_settings = settings if published.report else without_report_link(settings)
+    notified = notify(db, detected.last_month, notify_settings, return_state=True)
+    return {
+        "load": loaded,
+        "detect": detected,
+        "published": published,
+        "notify": delivered_or_waiting(notified),
+    }
 
 
 def arguments(description: str) -> argparse.ArgumentParser:

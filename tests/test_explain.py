@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -71,6 +72,35 @@ def test_explain_command_prints_the_numbers(warehouse, wide_console):
     )
     assert result.exit_code == 0, result.output
     assert "every indicator" in result.output and "the parts of its risk score" in result.output
+
+
+def test_explain_shows_the_parts_that_drove_each_alert(warehouse, wide_console):
+    _, db = warehouse
+    with duckdb.connect(str(db), read_only=True) as con:
+        dealer_id, month, indicator, dimension, count = con.execute(
+            "SELECT dealer_id, month, indicator, dimension, count(*) FROM alert_drilldown "
+            "GROUP BY ALL ORDER BY count(*) DESC, dealer_id, month, indicator, dimension LIMIT 1"
+        ).fetchone()
+        top = [part for (part,) in con.execute(
+            "SELECT part FROM alert_drilldown WHERE dealer_id = ? AND month = ? AND indicator = ? "
+            "AND dimension = ? ORDER BY rank LIMIT 5",
+            [dealer_id, month, indicator, dimension],
+        ).fetchall()]  # fmt: skip
+        found = explain_dealer(con, dealer_id, month)
+    shown = found.drilldown.filter(
+        (pl.col("indicator") == indicator) & (pl.col("dimension") == dimension)
+    )
+    others = [f"{count - 5} other parts"] if count > 5 else []
+    assert shown["part"].to_list() == [*top, *others, "= whole change"]
+    assert shown["share"][-1] == "100%"
+
+    result = CliRunner().invoke(
+        app,
+        ["explain", dealer_id, "--month", f"{month:%Y-%m}", "--db", str(db)],
+        terminal_width=250,
+    )
+    assert result.exit_code == 0, result.output
+    assert "what drove each alert" in result.output and top[0] in result.output
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import socket
 import subprocess
 import sys
@@ -17,9 +19,11 @@ from prefect.flows import load_flow_from_entrypoint
 from prefect.states import State
 from prefect.testing.utilities import prefect_test_harness
 from prefect.utilities.importtools import import_object
+from prefect_email import EmailServerCredentials
 
 from dealer_warnings import pipeline
 from dealer_warnings.config import Settings, load_settings
+from dealer_warnings.notify.delivery import smtp_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 LAST_MONTH = pipeline.last_complete_month(date.today())  # where the demo data ends, too
@@ -57,6 +61,18 @@ def _alert_months(db: Path) -> list[date]:
     return [month for (month,) in rows]
 
 
+def _outbox_texts(outbox: Path) -> list[tuple[str, str]]:
+    """(plain text, HTML) of every .eml the run wrote, decoded."""
+    messages = [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for path in sorted(outbox.glob("*.eml"))
+    ]
+    return [
+        (m.get_body(("plain",)).get_content(), m.get_body(("html",)).get_content())
+        for m in messages
+    ]
+
+
 def _last_months(count: int) -> list[date]:
     end = LAST_MONTH.year * 12 + LAST_MONTH.month - 1
     return [date(i // 12, i % 12 + 1, 1) for i in range(end - count + 1, end + 1)]
@@ -66,14 +82,61 @@ def test_nightly_loads_then_alerts_on_the_last_complete_month(
     demo_input: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # a relative db_path lands in the working directory
+    monkeypatch.setenv("DEALER_WARNINGS_NOTIFY__REPORT_BASE_URL", "https://bi.example.com/dw")
     reports = _flow("flows/nightly.py:nightly")(str(demo_input), "warehouse.duckdb")
 
     assert reports["load"].totals()["files_loaded"] > 0
     assert reports["detect"].last_month == LAST_MONTH
     assert _alert_months(tmp_path / "warehouse.duckdb") == [LAST_MONTH]
+    published = reports["published"]  # the analysts' copy and the month's report, then e-mails
+    assert published.warehouse == tmp_path / "warehouse.published.duckdb"
+    assert _alert_months(published.warehouse) == [LAST_MONTH]
+    assert published.report == tmp_path / "report" / f"{LAST_MONTH:%Y-%m}" / "index.html"
+    assert published.report.is_file() and not published.problems
     notified = reports["notify"]  # no SMTP host: .eml files in outbox/ next to the warehouse
     assert notified.decided.month == LAST_MONTH and notified.decided.created > 0
-    assert len(list((tmp_path / "outbox").glob("*.eml"))) == notified.delivery.sent
+    e_mails = _outbox_texts(tmp_path / "outbox")
+    assert len(e_mails) == notified.delivery.sent
+    link = f"https://bi.example.com/dw/{LAST_MONTH:%Y-%m}/index.html"
+    assert all(link in plain and f'href="{link}"' in html for plain, html in e_mails)
+
+
+def test_a_report_that_fails_keeps_the_alerts_and_the_e_mails_link_no_report(
+    demo_input: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    not_a_folder = tmp_path / "report"
+    not_a_folder.write_text("a file where the report folder should be", encoding="utf-8")
+    monkeypatch.setenv("DEALER_WARNINGS_REPORT__OUT_DIR", str(not_a_folder))
+    monkeypatch.setenv("DEALER_WARNINGS_NOTIFY__REPORT_BASE_URL", "https://bi.example.com/dw")
+    db = tmp_path / "warehouse.duckdb"
+
+    reports = _flow("flows/nightly.py:nightly")(str(demo_input), str(db))
+
+    assert _alert_months(db) == [LAST_MONTH]
+    published = reports["published"]
+    assert published.report is None and published.warehouse.is_file()
+    assert [problem.split(":")[0] for problem in published.problems] == ["report"]
+    e_mails = _outbox_texts(tmp_path / "outbox")
+    assert e_mails and len(e_mails) == reports["notify"].delivery.sent
+    assert not any("bi.example.com" in plain + html for plain, html in e_mails)
+
+
+def test_smtp_settings_come_from_a_named_prefect_email_block() -> None:
+    EmailServerCredentials(
+        username="dw",
+        password="block-secret",
+        smtp_server="mail.example.com",
+        smtp_type="SSL",
+    ).save("dealer-warnings-test-smtp", overwrite=True)
+    notify = Settings(notify={"smtp_block": "dealer-warnings-test-smtp"}).notify
+
+    smtp = smtp_settings(notify)
+
+    assert (smtp.host, smtp.port, smtp.security, smtp.username) == (
+        "mail.example.com", 465, "ssl", "dw",
+    )  # fmt: skip
+    assert smtp.password.get_secret_value() == "block-secret"
+    assert "block-secret" not in repr(smtp)
 
 
 def test_a_mail_server_outage_leaves_the_e_mails_pending_and_the_run_completed(

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
+from chromium_support import needs_chromium, run_chromium
 from typer.testing import CliRunner
 
 from dealer_warnings import report
 from dealer_warnings.cli import app
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parents[1] / "test-artifacts"
 HOSTILE_NAME = '<script>document.body.setAttribute("data-xss", "ran")</script> & Söhne 永泰'
 
@@ -78,6 +77,24 @@ def test_a_dealer_name_is_shown_as_text_never_run_as_html(written, hostile_wareh
         assert "<script>document.body" not in page.read_text(encoding="utf-8"), page
 
 
+def test_a_dealer_page_shows_what_drove_its_alerts(written, hostile_warehouse):
+    db, month, _ = hostile_warehouse
+    with duckdb.connect(str(db), read_only=True) as con:
+        drilled = dict(con.execute(
+            "SELECT dealer_id, arg_min(part, rank) FROM alert_drilldown WHERE month = ? "
+            "GROUP BY dealer_id", [month]
+        ).fetchall())  # fmt: skip
+        ranked = [dealer for (dealer,) in con.execute(
+            "SELECT dealer_id FROM dealer_risk WHERE month = ?", [month]
+        ).fetchall()]  # fmt: skip
+    assert drilled, "the demo month has alerts to drill into"
+    for dealer_id in ranked:
+        page = (written.parent / "dealers" / f"{dealer_id}.html").read_text(encoding="utf-8")
+        assert ("What drove it" in page) == (dealer_id in drilled), dealer_id
+        if dealer_id in drilled:
+            assert f"<td>{drilled[dealer_id]}</td>" in page and "= whole change" in page
+
+
 def test_the_report_needs_nothing_from_the_network(written):
     assert (written.parent / "plotly.min.js").stat().st_size > 1_000_000
     for page in pages(written):
@@ -105,37 +122,20 @@ def test_a_month_the_marts_do_not_reach_exits_2(hostile_warehouse, tmp_path):
 def render(page: Path, profile: Path, screenshot: Path) -> tuple[str, list[str]]:
     """The page's DOM after its scripts ran and the console messages about it; saves a
     screenshot. One Chromium run does both."""
-    run = subprocess.run(
-        [
-            str(CHROMIUM),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=5000",
-            "--window-size=1200,1400",
-            f"--user-data-dir={profile}",
-            f"--screenshot={screenshot}",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
+    run = run_chromium(
+        page,
+        profile,
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=5000",
+        "--window-size=1200,1400",
+        f"--screenshot={screenshot}",
+        "--dump-dom",
     )
     return run.stdout, [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
 
 
-@pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install chromium"
-)
+@needs_chromium
 def test_chromium_draws_every_chart_without_console_errors(written, hostile_warehouse, tmp_path):
     _, _, dealer_id = hostile_warehouse
     ARTIFACTS.mkdir(exist_ok=True)

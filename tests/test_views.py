@@ -1,10 +1,12 @@
-"""The analyst views on tiny hand-made tables: alert outcomes, peer percentiles, complaint mix."""
+"""The analyst views on tiny hand-made tables: alert outcomes, peer percentiles, complaint mix,
+the alert drill-down."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import duckdb
+import polars as pl
 import pytest
 
 from dealer_warnings import warehouse
@@ -140,3 +142,126 @@ def test_complaints_by_category_counts_severity_open_cases_and_share(con):
         ("logistics", 1, 0, 0, 2.0, pytest.approx(1 / 3)),
         ("quality", 2, 1, 1, 4.0, pytest.approx(2 / 3)),
     ]
+
+
+# Drill-down: a dealer's order lines over months 1..7, the alert in month 7. (sku, style,
+# units per month 1..7, unit price per month 1..7)
+ORDER_LINES = [
+    ("S1", "Loft", [10, 12, 8, 10, 11, 9, 2], [5.0] * 6 + [4.0]),  # fell, and got cheaper
+    ("S2", "Loft", [4, 4, 4, 4, 4, 4, 4], [8.0] * 7),  # steady
+    ("S3", None, [6, 0, 6, 0, 6, 0, 0], [2.0] * 6 + [2.0]),  # stopped
+    ("S4", "Metro", [0, 0, 0, 0, 0, 0, 9], [0.0] * 6 + [3.0]),  # new this month
+]
+COMPLAINTS = {"logistics": [1, 0, 1, 0, 1, 0, 6], "quality": [2, 2, 2, 2, 2, 2, 1]}
+DEFECTS = {"crack": [0, 0, 0, 0, 0, 1, 4], "stain": [1, 0, 0, 0, 0, 0, 1]}
+
+
+@pytest.fixture
+def drill(con):
+    """The orders, complaints and quality incidents above loaded, the marts built up to month 7
+    and one alert of each drilled kind in month 7."""
+    add_dealer(con, "D1")
+    rows = [
+        (f"O{sku}{index}", sku, month(index), units, price, style)
+        for sku, style, units_by_month, prices in ORDER_LINES
+        for index, (units, price) in enumerate(zip(units_by_month, prices, strict=True), 1)
+        if units
+    ]
+    for line, (order_id, sku, order_date, quantity, price, style) in enumerate(rows):
+        con.execute(
+            "INSERT INTO valid_orders BY NAME SELECT 1 AS load_id, 1 AS run_id, ? AS line, "
+            "? AS order_id, ? AS sku, 'D1' AS dealer_id, ? AS order_date, ? AS quantity, "
+            "? AS unit_price, ? AS style",
+            [line, order_id, sku, order_date, quantity, price, style],
+        )
+    cases = [
+        (category, index, n)
+        for category, counts in COMPLAINTS.items()
+        for index, n in enumerate(counts, 1)
+    ]
+    for category, index, count in cases:
+        for n in range(count):
+            con.execute(
+                "INSERT INTO valid_complaints BY NAME SELECT 1 AS load_id, 1 AS run_id, 0 AS line, "
+                "? AS complaint_id, 'D1' AS dealer_id, ? AS opened_on, ? AS category",
+                [f"C{category}{index}-{n}", month(index), category],
+            )
+    for defect, counts in DEFECTS.items():
+        for index, count in enumerate(counts, 1):
+            for n in range(count):
+                con.execute(
+                    "INSERT INTO valid_quality BY NAME SELECT 1 AS load_id, 1 AS run_id, "
+                    "0 AS line, ? AS incident_id, 'D1' AS dealer_id, ? AS reported_on, "
+                    "? AS defect_type, 1 AS units_affected",
+                    [f"Q{defect}{index}-{n}", month(index), defect],
+                )
+    warehouse.build_marts(con, month(7))
+    for indicator in ("order_drop", "price_drop", "complaint_spike", "quality_spike"):
+        add_alert(con, "D1", 7, indicator)
+    return con
+
+
+def parts(con, indicator: str, dimension: str) -> dict[str, tuple]:
+    """part -> (value, baseline, contribution, share_of_change, rank) of the month-7 alert."""
+    rows = con.execute(
+        "SELECT part, value, baseline, contribution, share_of_change, rank FROM alert_drilldown "
+        "WHERE dealer_id = 'D1' AND month = ? AND indicator = ? AND dimension = ?",
+        [month(7), indicator, dimension],
+    ).fetchall()
+    return {part: tuple(rest) for part, *rest in rows}
+
+
+def whole_change(con, measure: str) -> float:
+    """dealer_month's month 7 against the mean of months 1..6."""
+    return warehouse.first_row(
+        con,
+        f"SELECT sum({measure}) FILTER (WHERE month = ?) - avg({measure}) FILTER (WHERE month < ?) "
+        "FROM dealer_month WHERE dealer_id = 'D1'",
+        [month(7), month(7)],
+    )[0]
+
+
+@pytest.mark.parametrize(
+    ("indicator", "dimension", "measure"),
+    [
+        ("order_drop", "sku", "units_ordered"),
+        ("order_drop", "style", "units_ordered"),
+        ("complaint_spike", "complaint_category", "complaints"),
+        ("quality_spike", "defect_type", "quality_incidents"),
+    ],
+)
+def test_the_parts_of_an_alert_add_up_to_the_dealers_change(drill, indicator, dimension, measure):
+    found = parts(drill, indicator, dimension)
+    change = whole_change(drill, measure)
+    assert change != 0
+    assert sum(row[2] for row in found.values()) == pytest.approx(change)
+    assert sum(row[3] for row in found.values()) == pytest.approx(1.0)
+
+
+def test_the_drill_down_names_what_fell_what_stopped_and_what_is_new(drill):
+    by_sku = parts(drill, "order_drop", "sku")
+    assert by_sku["S1"] == pytest.approx((2, 10, -8, -8 / whole_change(drill, "units_ordered"), 1))
+    assert by_sku["S3"][:3] == pytest.approx((0, 3, -3))  # stopped: nothing this month
+    assert by_sku["S2"][2] == pytest.approx(0)
+    assert by_sku["S4"][:3] == pytest.approx((9, 0, 9))  # new: moved against the drop, ranked last
+    assert by_sku["S4"][4] == 4
+    by_style = parts(drill, "order_drop", "style")
+    assert set(by_style) == {"Loft", "Metro", "(no style)"}
+    assert by_style["Loft"][:3] == pytest.approx((6, 14, -8))
+    by_category = parts(drill, "complaint_spike", "complaint_category")
+    assert by_category["logistics"][:3] == pytest.approx((6, 0.5, 5.5))
+    assert by_category["logistics"][4] == 1  # a spike ranks what rose most first
+
+
+def test_the_price_parts_add_up_to_the_like_for_like_index(drill):
+    from dealer_warnings.config import PriceDropSettings
+    from dealer_warnings.detect.orders import price_index
+
+    sku_month = drill.sql("SELECT * FROM dealer_sku_month").pl()
+    index = price_index(sku_month, PriceDropSettings())
+    expected = index.filter(pl.col("month") == month(7))["price_index"][0]
+    found = parts(drill, "price_drop", "sku")
+    assert set(found) == {"S1", "S2"}  # S4 has no earlier price, S3 no units this month
+    assert found["S1"][:3] == pytest.approx((4.0, 5.0, 2 / 6 * (4 / 5 - 1)))
+    assert sum(row[2] for row in found.values()) == pytest.approx(expected - 1)
+    assert expected < 1

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from dealer_warnings import pipeline, validate, warehouse
 from dealer_warnings.config import Settings, load_settings
@@ -100,7 +101,8 @@ def _print_published(published: Path) -> None:
 
 def _fail(error: Exception, exit_code: int = 2) -> None:
     """Print the error; exit 2 for a usage problem (the default), 1 for a run that failed."""
-    err.print(f"[red]error:[/red] {error}")
+    # One line, however long (a scheduler's log greps it), and no markup read into the text.
+    err.print(Text.assemble(("error:", "red"), f" {error}"), soft_wrap=True)
     raise typer.Exit(exit_code)
 
 
@@ -374,7 +376,8 @@ def explain(
     db: DbOpt = DEFAULT_DB,
 ) -> None:
     """Why a dealer ranks where it does: its numbers, every indicator's expectation, peers and
-    probability, and each part of its risk score."""
+    probability, each part of its risk score, and the SKUs, styles or complaint categories that
+    drove each alert."""
     from dealer_warnings.explain import explain_dealer
 
     wanted = _month(month, "--month")
@@ -394,6 +397,9 @@ def explain(
     )
     if found.parts.height:
         console.print(_figures_table(found.parts, f"{dealer}: the parts of its risk score"))
+    if found.drilldown.height:
+        title = f"{dealer}: what drove each alert (vs. the mean of the 6 months before)"
+        console.print(_figures_table(found.drilldown, title))
 
 
 @app.command()
@@ -418,13 +424,21 @@ def bench(
         title=f"{dealers:,} dealers x {months} months: {figures['order_lines']:,} order lines, "
         f"{figures['order_csv_mb']} MB of order CSV"
     )
-    for column in ("step", "seconds", "peak RSS (MB)"):
+    for column in ("step", "seconds", "CPU seconds", "peak RSS (MB)"):
         table.add_column(column)
     for step in figures["steps"]:
-        table.add_row(step["name"], f"{step['seconds']:.2f}", f"{step['peak_rss_mb']:.0f}")
+        table.add_row(
+            step["name"],
+            f"{step['seconds']:.2f}",
+            f"{step['cpu_seconds']:.2f}",
+            f"{step['peak_rss_mb']:.0f}",
+        )
     console.print(table)
+    console.print(", ".join(f"{k} {v}" for k, v in figures["ratios"].items()))
     console.print(
-        ", ".join(f"{k} {v}" for k, v in figures["ratios"].items()) + f"; written to {out}"
+        "by CPU time: "
+        + ", ".join(f"{k} {v}" for k, v in figures["cpu_ratios"].items())
+        + f"; written to {out}"
     )
 
 

@@ -1,6 +1,6 @@
 """`dealer-warnings explain`: everything behind a dealer's rank in a month, read from the
-warehouse (the readings, alerts, risk parts and health grade a run stored), so what is shown
-is exactly what decided."""
+warehouse (the readings, alerts, risk parts and health grade a run stored, and the alerts'
+drill-down view), so what is shown is exactly what decided."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from dealer_warnings import warehouse
 from dealer_warnings.pipeline import InputError, add_months
 
 HISTORY_MONTHS = 13  # the month explained and the year before it
+DRILLDOWN_PARTS = 5  # parts shown per alert and dimension: those that moved most
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Explanation:
     history: pl.DataFrame  # the dealer's monthly numbers
     indicators: pl.DataFrame  # every indicator's reading that month
     parts: pl.DataFrame  # the parts of its risk score (none when it did not alert)
+    drilldown: pl.DataFrame  # per alert: the SKUs, styles, categories that drove the change
 
 
 def explain_dealer(
@@ -68,12 +70,19 @@ def explain_dealer(
         "WHERE dealer_id = ? AND month = ? ORDER BY points DESC",
         params=[dealer_id, month],
     ).pl()
+    drilldown = con.sql(
+        "SELECT indicator, dimension, part, unit, value, baseline, contribution, "
+        "share_of_change, rank FROM alert_drilldown WHERE dealer_id = ? AND month = ? "
+        "ORDER BY indicator, dimension, rank",
+        params=[dealer_id, month],
+    ).pl()
     return Explanation(
         month,
         headline(dealer.row(0, named=True), month, risk, ranked, health),
         history.with_columns(pl.col("month").dt.strftime("%Y-%m")),
         indicator_table(readings),
         parts_table(parts),
+        drilldown_table(drilldown),
     )
 
 
@@ -122,6 +131,53 @@ def parts_table(parts: pl.DataFrame) -> pl.DataFrame:
         [parts.with_columns(pl.col("score", "weight", "points").round(2)), total],
         how="diagonal_relaxed",
     )
+
+
+def drilldown_table(drilldown: pl.DataFrame, shown: int = DRILLDOWN_PARTS) -> pl.DataFrame:
+    """Per alert and dimension the `shown` parts that moved most its way, the rest summed as
+    'other parts', and the whole change: what the parts add up to."""
+    key = ["indicator", "dimension"]
+    top = drilldown.filter(pl.col("rank") <= shown)
+    rest = (
+        drilldown.filter(pl.col("rank") > shown)
+        .group_by(key, maintain_order=True)
+        .agg(
+            pl.format("{} other parts", pl.len()).alias("part"),
+            pl.col("unit").first(),
+            pl.col("contribution").sum(),
+            pl.col("share_of_change").sum(),
+        )
+    )
+    whole = drilldown.group_by(key, maintain_order=True).agg(
+        pl.lit("= whole change").alias("part"),
+        pl.col("unit").first(),
+        pl.col("contribution").sum(),
+        pl.col("share_of_change").sum(),
+    )
+    return (
+        pl.concat(
+            [
+                top.with_columns(pl.lit(0).alias("order")),
+                rest.with_columns(pl.lit(1).alias("order")),
+                whole.with_columns(pl.lit(2).alias("order")),
+            ],
+            how="diagonal_relaxed",
+        )
+        .sort("indicator", "dimension", "order", "rank", nulls_last=True, maintain_order=True)
+        .select(
+            *key,
+            "part",
+            "unit",
+            _figure("value"),
+            _figure("baseline"),
+            pl.when(pl.col("unit") == "price index")  # index points: 0.031 -> 3.1 pts
+            .then(pl.format("{} pts", (pl.col("contribution") * 100).round(1)))
+            .otherwise(_figure("contribution"))
+            .alias("contribution"),
+            (pl.col("share_of_change") * 100).round(0).cast(pl.Int64).cast(pl.Utf8).add("%")
+            .alias("share"),
+        )
+    )  # fmt: skip
 
 
 def _figure(column: str) -> pl.Expr:

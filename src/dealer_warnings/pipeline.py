@@ -20,12 +20,18 @@ import duckdb
 import polars as pl
 
 from dealer_warnings import validate, warehouse
-from dealer_warnings.config import Settings
+from dealer_warnings.config import DetectSettings, Settings
 from dealer_warnings.detect import INDICATORS, DetectInput, alerts_of, detect_readings
 from dealer_warnings.health import grade_health
 from dealer_warnings.ingest.headers import HeaderMatcher
 from dealer_warnings.ingest.loader import FileOutcome, FolderLoad, load_folder
-from dealer_warnings.notify import NotifyReport, deliver_pending, load_routing, prepare_messages
+from dealer_warnings.notify import (
+    NotifyReport,
+    deliver_pending,
+    load_routing,
+    prepare_messages,
+    report_link,
+)
 from dealer_warnings.rank import outlier_scores, rank_dealers, risk_parts
 
 
@@ -221,6 +227,10 @@ def load(
     return LoadReport(run_id, str(input_dir), loaded.files, loaded.checks, report, db_path)
 
 
+# Every indicator's readings from the marts; the default computes them in this process.
+ReadingsOf = Callable[[DetectInput, DetectSettings], pl.DataFrame]
+
+
 @dataclass
 class RunReport:
     load: LoadReport
@@ -234,9 +244,11 @@ def run(
     as_of: date | None,
     settings: Settings,
     on_file: Callable[[Path], None] | None = None,
+    readings_of: ReadingsOf = detect_readings,
 ) -> RunReport:
     """Load what is new, rebuild the marts, alerts and ranks for the as-of month and check the
     marts, in one transaction: a run that fails or is killed leaves the warehouse as it was.
+    `readings_of` computes the readings from the marts (flows/partitioned.py: on a Dask cluster).
 
     Raises validate.MartsInvalid (after writing the report) when a mart expectation fails.
     """
@@ -247,7 +259,7 @@ def run(
         con.begin()
         run_id = _start_run(con, "run", settings, input_dir=str(input_dir), as_of=month)
         loaded = _load_in(con, run_id, input_dir, settings, on_file)
-        detected = _detect_in(con, run_id, month, month, settings)
+        detected = _detect_in(con, run_id, month, month, settings, readings_of)
         marts = validate.check_marts(con)
         report = _record_report(con, db_path, run_id, loaded.checks, marts)
         if marts.failed:
@@ -286,13 +298,18 @@ def backfill_months(db_path: Path, first: date, last: date, settings: Settings) 
 
 
 def _detect_in(
-    con: duckdb.DuckDBPyConnection, run_id: int, first: date, last: date, settings: Settings
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    first: date,
+    last: date,
+    settings: Settings,
+    readings_of: ReadingsOf = detect_readings,
 ) -> DetectReport:
     """Marts up to `last`, then readings, alerts, ranks and health grades for first..last, in
     the caller's transaction. Every month's rows use only data up to that month."""
     warehouse.build_marts(con, last)
     inputs = read_detect_input(con)
-    readings = detect_readings(inputs, settings.detect)
+    readings = readings_of(inputs, settings.detect)
     in_range = pl.col("month").is_between(first, last)
     alerts = alerts_of(readings, first, last).with_columns(pl.lit(run_id, pl.Int64).alias("run_id"))
     outliers = outlier_scores(readings, INDICATORS, first, last)
@@ -348,7 +365,14 @@ def notify(db_path: Path, as_of: date | None, settings: Settings) -> NotifyRepor
     con = _open(db_path, settings)
     try:
         con.begin()
-        decided = prepare_messages(con, month, run_date(settings), routing, settings.notify.sender)
+        decided = prepare_messages(
+            con,
+            month,
+            run_date(settings),
+            routing,
+            settings.notify.sender,
+            report_link(settings.notify.report_base_url, month),
+        )
         con.commit()
         delivery = deliver_pending(con, settings.notify, outbox)
     finally:

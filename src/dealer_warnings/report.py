@@ -2,7 +2,8 @@
 
 Plain files whose charts plotly.js draws from one `plotly.min.js` next to them: a manager opens
 index.html from a file share or an attachment, with no server and no internet. Everything shown
-comes from the warehouse's analyst views (ranked_alerts, peer_benchmarks, alert_outcomes).
+comes from the warehouse's analyst views (ranked_alerts, peer_benchmarks, alert_outcomes,
+alert_drilldown).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from plotly.subplots import make_subplots
 
 from dealer_warnings import warehouse
 from dealer_warnings.config import Settings
+from dealer_warnings.explain import DRILLDOWN_PARTS, drilldown_table
 from dealer_warnings.pipeline import InputError, add_months
 
 TREND_MONTHS = 24
@@ -62,6 +64,7 @@ class MonthData:
     dealer_alerts: pl.DataFrame  # flagged dealers' alerts in the window, with outcomes
     regions: pl.DataFrame  # region x month activity and alerts
     indicator_months: pl.DataFrame  # alerts per month and indicator
+    drilldown: pl.DataFrame  # flagged dealers' alerts of the month by SKU, style, category
 
 
 def write_report(
@@ -75,6 +78,7 @@ def write_report(
     pages = dealer_pages(data.ranked["dealer_id"])
     for dealer in data.ranked.iter_rows(named=True):
         alerts = data.dealer_alerts.filter(pl.col("dealer_id") == dealer["dealer_id"])
+        drilldown = data.drilldown.filter(pl.col("dealer_id") == dealer["dealer_id"])
         _render(
             out_dir / "dealers" / pages[dealer["dealer_id"]],
             "dealer.html",
@@ -86,6 +90,8 @@ def write_report(
             chart=dealer_chart(
                 data.trends.filter(pl.col("dealer_id") == dealer["dealer_id"]), alerts, month
             ),
+            drilldown=drilldown_table(drilldown).to_dicts(),
+            drilldown_chart=drilldown_chart(drilldown) if drilldown.height else None,
         )
     _render(
         out_dir / "regions.html",
@@ -112,6 +118,12 @@ def write_report(
         ),
     )
     return index
+
+
+def nightly_report_folder(db_path: Path, month: date, settings: Settings) -> Path:
+    """Where the nightly flow writes the report of `month`: report.out_dir (default: report/
+    next to the warehouse) / 2026-10, so earlier months' reports stay and links keep working."""
+    return (settings.report.out_dir or db_path.parent / "report") / f"{month:%Y-%m}"
 
 
 def read_month(db_path: Path, month: date, settings: Settings) -> MonthData:
@@ -142,6 +154,7 @@ def read_month(db_path: Path, month: date, settings: Settings) -> MonthData:
             dealer_alerts=query("report_dealer_alerts", window),
             regions=query("report_regions", window),
             indicator_months=query("report_indicator_months", window),
+            drilldown=query("report_drilldown", {"month": month}),
         )
     finally:
         con.close()
@@ -242,6 +255,40 @@ def dealer_chart(trends: pl.DataFrame, alerts: pl.DataFrame, month: date) -> Mar
     figure.update_layout(
         height=640, margin={"t": 60, "b": 40}, legend={"orientation": "h", "y": -0.08}
     )
+    return _chart_html(figure)
+
+
+def drilldown_chart(drilldown: pl.DataFrame) -> Markup:
+    """Each alert's top parts as bars of their share of the change (a share is comparable
+    across units, SKUs' price points and categories' complaints alike), one row per alert
+    and dimension."""
+    price = pl.col("unit") == "price index"
+    top = drilldown.filter(pl.col("rank") <= DRILLDOWN_PARTS).with_columns(
+        pl.format("{} by {}", "indicator", "dimension").alias("panel"),
+        pl.when(price)
+        .then(pl.format("{} pts", (pl.col("contribution") * 100).round(1)))
+        .otherwise(pl.format("{} {}", pl.col("contribution").round(1), "unit"))
+        .alias("label"),
+    )
+    panels = top["panel"].unique(maintain_order=True).to_list()
+    figure = make_subplots(rows=len(panels), cols=1, subplot_titles=panels, vertical_spacing=0.08)
+    for row, panel in enumerate(panels, start=1):
+        parts = top.filter(pl.col("panel") == panel).sort("rank", descending=True)
+        figure.add_trace(
+            go.Bar(
+                x=parts["share_of_change"] * 100,
+                y=parts["part"],
+                orientation="h",
+                marker={"color": DEALER_COLOR},
+                text=parts["label"],
+                hovertemplate="%{y}: %{x:.0f}% of the change (%{text})<extra></extra>",
+                showlegend=False,
+            ),
+            row=row,
+            col=1,
+        )
+        figure.update_xaxes(title_text="% of the change", row=row, col=1)
+    figure.update_layout(height=90 + 190 * len(panels), margin={"t": 40, "b": 40})
     return _chart_html(figure)
 
 

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from notify_support import DEALERS, NOVEMBER, ROUTING, MailServer, Network, free_port
+from notify_support import (
+    DEALERS,
+    NOVEMBER,
+    ROUTING,
+    Certificate,
+    MailServer,
+    Network,
+    free_port,
+    self_signed_certificate,
+)
 
 from dealer_warnings import warehouse
 from dealer_warnings.notify.charts import trend_months
@@ -47,3 +56,9 @@ def mail_server() -> Iterator[MailServer]:
     """Listening for the whole test; `mail_server.port`."""
     with MailServer(free_port()).running() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    """The test SMTP server's self-signed certificate; trust it with smtp.ca_file."""
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))

@@ -2,17 +2,20 @@
 
 `Network` writes dealers, a month's alerts (ranked by the real `rank_dealers`) and 13 months of
 activity into a real DuckDB warehouse; `MailServer` is aiosmtpd listening on 127.0.0.1 that
-keeps every message it accepts. The fixtures are in conftest.py.
+keeps every message it accepts (over TLS with `self_signed_certificate`). The fixtures are in
+conftest.py.
 """
 
 from __future__ import annotations
 
 import email
+import ipaddress
 import socket
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -20,6 +23,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 from aiosmtpd.controller import Controller
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from dealer_warnings import pipeline, warehouse
 from dealer_warnings.config import Settings
@@ -113,6 +120,53 @@ class Network:
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         with duckdb.connect(str(self.db), read_only=True) as con:
             return con.execute(sql, params or []).fetchall()
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A self-signed server certificate for 127.0.0.1, made for the test run."""
+
+    cert: Path
+    key: Path
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert, self.key)
+        return context
+
+
+def self_signed_certificate(folder: Path) -> Certificate:
+    """A key and a certificate valid for 127.0.0.1 and localhost, one day long."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dealer-warnings test SMTP")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    paths = Certificate(folder / "smtp-cert.pem", folder / "smtp-key.pem")
+    paths.cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    paths.key.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return paths
 
 
 def free_port() -> int:

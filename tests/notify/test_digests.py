@@ -8,6 +8,7 @@ from datetime import date
 import polars as pl
 import pytest
 
+from dealer_warnings.detect import INDICATORS
 from dealer_warnings.notify.digests import DEALER_COLUMNS, notification_id, plan_digests
 from dealer_warnings.notify.i18n import TEXT, month_name
 from dealer_warnings.notify.lifecycle import EVENT_COLUMNS
@@ -169,3 +170,28 @@ def test_a_digest_renders_in_every_language_with_everything_escaped(language, ki
     assert TEXT[language]["critical"] in text
     assert message["Message-ID"] == "<0123456789abcdef0123@example.com>"
     assert message["Content-Language"] == language
+
+
+def test_every_indicator_detection_knows_has_a_name_in_every_language():
+    names = {language: [words.get(i) for i in INDICATORS] for language, words in TEXT.items()}
+    for language, translated in names.items():
+        missing = [i for i, name in zip(INDICATORS, translated, strict=True) if not name]
+        assert not missing, f"add {missing} to TEXT[{language!r}] in notify/i18n.py"
+        assert len(set(translated)) == len(INDICATORS), language  # no two share a name
+    assert names["zh"] != names["en"] != names["es"]
+
+
+@pytest.mark.parametrize("report_url", [None, "https://reports.example.com/dw/2026-10/index.html"])
+def test_a_digest_links_the_months_report_only_where_there_is_one(report_url):
+    month = MONTH.with_columns(pl.col("status").alias("change"))
+    digests, _ = plan_digests(month, MONTH, DEALERS, RANKS, ROUTING, RUN_DATE, report_url)
+    for digest in digests:
+        message = render(digest, {}, "dw@example.com", "0123456789abcdef0123")
+        html = message.get_body(("html",)).get_content()
+        text = message.get_body(("plain",)).get_content()
+        label = TEXT[digest.language]["report_link"].split("{")[0]
+        if report_url:
+            assert f'<a href="{report_url}"' in html
+            assert f": {report_url}" in text and label in text
+        else:
+            assert "<a href" not in html and label not in text

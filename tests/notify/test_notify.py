@@ -238,3 +238,17 @@ def test_the_password_appears_in_no_report_or_error(network: Network) -> None:
     stored = network.query("SELECT string_agg(last_error, ' ') FROM notifications")[0][0]
     for text in (report.summary(), stored, repr(settings), str(settings.notify.smtp.password)):
         assert secret not in text
+
+
+def test_with_a_report_base_url_every_e_mail_links_the_months_report(
+    network: Network, mail_server: MailServer
+) -> None:
+    network.month(SEPTEMBER, SEPTEMBER_ALERTS)
+    settings = network.settings(RUN_DATE, mail_server.port)
+    notify = settings.notify.model_copy(update={"report_base_url": "https://bi.example.com/dw/"})
+    pipeline.notify(network.db, SEPTEMBER, settings.model_copy(update={"notify": notify}))
+
+    link = "https://bi.example.com/dw/2026-09/index.html"
+    assert len(mail_server.received) == 5
+    for _, message in mail_server.received:
+        assert f'href="{link}"' in html_of(message) and link in text_of(message)

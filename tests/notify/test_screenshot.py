@@ -7,30 +7,18 @@ import base64
 import email
 import shutil
 import struct
-import subprocess
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from chromium_support import needs_chromium, run_chromium
 
 from dealer_warnings import pipeline
 from dealer_warnings.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "notify"
-CHROMIUM = shutil.which("chromium")
-# Flags that work in a container without a display, a sandbox or a network.
-HEADLESS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WINDOW = (1000, 1400)
 
 
@@ -78,7 +66,7 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", header[16:24])
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium: `make browsers`")
+@needs_chromium
 def test_a_demo_digest_renders_in_chromium(demo_digests: list[EmailMessage], tmp_path: Path):
     digest = richest(demo_digests)
     page = tmp_path / "digest.html"
@@ -87,18 +75,11 @@ def test_a_demo_digest_renders_in_chromium(demo_digests: list[EmailMessage], tmp
     screenshot = ARTIFACTS / "digest.png"
     screenshot.unlink(missing_ok=True)
 
-    subprocess.run(
-        [
-            CHROMIUM,
-            *HEADLESS,
-            f"--user-data-dir={tmp_path / 'profile'}",
-            f"--screenshot={screenshot}",
-            f"--window-size={WINDOW[0]},{WINDOW[1]}",
-            page.as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
+    run_chromium(
+        page,
+        tmp_path / "profile",
+        f"--screenshot={screenshot}",
+        f"--window-size={WINDOW[0]},{WINDOW[1]}",
     )
 
     assert png_size(screenshot) == WINDOW

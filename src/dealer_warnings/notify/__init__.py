@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dealer_warnings.notify.delivery import Delivery, deliver_pending
-from dealer_warnings.notify.digests import Decided, NotDetected, prepare_messages
+from dealer_warnings.notify.digests import Decided, NotDetected, prepare_messages, report_link
 from dealer_warnings.notify.lifecycle import STATUSES
 from dealer_warnings.notify.routing import load_routing
 from dealer_warnings.notify.silences import silence
@@ -22,6 +22,7 @@ __all__ = [
     "deliver_pending",
     "load_routing",
     "prepare_messages",
+    "report_link",
     "silence",
 ]
 

@@ -17,10 +17,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from dealer_warnings.config import NotifySettings, SmtpSettings
+
+if TYPE_CHECKING:
+    from prefect_email import EmailServerCredentials
 
 # The server said no to this one e-mail (a bad address, a message too big): not an outage.
 REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
@@ -34,6 +38,47 @@ class Delivery:
     error: str | None  # the last problem, when any e-mail is undelivered
 
 
+# prefect-email's SMTPType names -> our `security`.
+BLOCK_SECURITY = {"SSL": "ssl", "STARTTLS": "starttls", "INSECURE": "none"}
+
+
+def smtp_from_block(block: EmailServerCredentials, settings: SmtpSettings) -> SmtpSettings:
+    """The server, port, security, login and certificate check of a prefect-email
+    EmailServerCredentials block, over `settings` (which keep the timeout and CA file)."""
+    security = BLOCK_SECURITY[block.smtp_type.name]
+    server = block.smtp_server
+    return settings.model_copy(
+        update={
+            "host": getattr(server, "value", server),  # an SMTPServer member or a host name
+            "port": block.smtp_port or block.smtp_type.value,
+            "security": security,
+            "username": block.username,
+            "password": block.password,
+            "verify": block.verify is not False,
+        }
+    )
+
+
+def smtp_settings(settings: NotifySettings) -> SmtpSettings:
+    """`notify.smtp`, or the Prefect block `notify.smtp_block` names (loaded from the Prefect
+    API, where the secret is stored encrypted)."""
+    if settings.smtp_block is None:
+        return settings.smtp
+    from prefect_email import EmailServerCredentials  # imports Prefect: only when asked for
+
+    return smtp_from_block(EmailServerCredentials.load(settings.smtp_block), settings.smtp)
+
+
+def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+    """Verifies the server against the system's CAs, or `ca_file`; `verify=False` encrypts
+    without checking who answers."""
+    context = ssl.create_default_context(cafile=settings.ca_file)
+    if not settings.verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 @contextmanager
 def smtp_connection(settings: SmtpSettings) -> Iterator[smtplib.SMTP]:
     """A logged-in connection, encrypted as configured."""
@@ -43,13 +88,13 @@ def smtp_connection(settings: SmtpSettings) -> Iterator[smtplib.SMTP]:
             settings.host,
             settings.port,
             timeout=settings.timeout_seconds,
-            context=ssl.create_default_context(),
+            context=tls_context(settings),
         )
     else:
         smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
     with smtp:
         if settings.security == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
+            smtp.starttls(context=tls_context(settings))
         if settings.username:
             password = settings.password.get_secret_value() if settings.password else ""
             smtp.login(settings.username, password)
@@ -80,7 +125,7 @@ def deliver_pending(
         "SELECT notification_id, recipient, month, message FROM notifications "
         "WHERE status <> 'sent' ORDER BY created_at, notification_id"
     ).fetchall()
-    smtp = settings.smtp
+    smtp = smtp_settings(settings)
     if smtp.host is None:
         outbox.mkdir(parents=True, exist_ok=True)
         for notification_id, recipient, month, message in waiting:

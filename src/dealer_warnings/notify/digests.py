@@ -88,6 +88,12 @@ def _digest(
     )
 
 
+def report_link(base_url: str | None, month: date) -> str | None:
+    """Where the nightly flow's report of `month` is served: <base_url>/2026-10/index.html
+    (it writes each month's report into its own folder of report.out_dir)."""
+    return f"{base_url.rstrip('/')}/{month:%Y-%m}/index.html" if base_url else None
+
+
 def plan_digests(
     due: pl.DataFrame,
     events: pl.DataFrame,
@@ -95,6 +101,7 @@ def plan_digests(
     ranks: pl.DataFrame,
     routing: Routing,
     run_date: date,
+    report_url: str | None = None,
 ) -> tuple[list[Digest], list[str]]:
     """One digest per recipient of the due events (each dealer's manager, the fallback for
     dealers without one, the matching rules' addresses), and, when anything is told, the
@@ -102,7 +109,8 @@ def plan_digests(
     about (no manager, no fallback).
 
     `due`: due_events' output; `events`: the month's lifecycle; `dealers`: DEALER_COLUMNS;
-    `ranks`: the month's dealer_risk (dealer_id, rank, risk_score).
+    `ranks`: the month's dealer_risk (dealer_id, rank, risk_score); `report_url`: the month's
+    report, linked from every e-mail.
     """
     if due.is_empty():
         return [], []
@@ -135,6 +143,7 @@ def plan_digests(
             month=month,
             run_date=run_date,
             recipient_name=names.get(recipient),
+            report_url=report_url,
         )
         for (recipient,), rows in routed.filter(pl.col("recipient").is_not_null())
         .sort("recipient")
@@ -162,6 +171,7 @@ def plan_digests(
                 month=month,
                 run_date=run_date,
                 top_n=routing.director.top_n,
+                report_url=report_url,
             )
             for address in routing.director.to
         ]
@@ -184,9 +194,15 @@ def _read(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None
 
 
 def prepare_messages(
-    con: duckdb.DuckDBPyConnection, month: date, run_date: date, routing: Routing, sender: str
+    con: duckdb.DuckDBPyConnection,
+    month: date,
+    run_date: date,
+    routing: Routing,
+    sender: str,
+    report_url: str | None = None,
 ) -> Decided:
-    """Store the month's lifecycle, then record an e-mail per recipient of what is due."""
+    """Store the month's lifecycle, then record an e-mail per recipient of what is due (each
+    linking `report_url`, the month's report, when given)."""
     detected = "SELECT ? IN (SELECT as_of FROM runs) OR ? IN (SELECT month FROM alerts)"
     if not warehouse.first_row(con, detected, [month, month])[0]:
         raise NotDetected(
@@ -214,7 +230,7 @@ def prepare_messages(
     ranks = _read(
         con, "SELECT dealer_id, rank, risk_score FROM dealer_risk WHERE month = ?", [month]
     )
-    digests, unrouted = plan_digests(due, events, dealers, ranks, routing, run_date)
+    digests, unrouted = plan_digests(due, events, dealers, ranks, routing, run_date, report_url)
 
     charts = _charts(con, month, {d["dealer_id"] for digest in digests for d in digest.dealers})
     created = sum(_record(con, digest, charts, sender) for digest in digests)

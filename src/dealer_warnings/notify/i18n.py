@@ -1,8 +1,8 @@
 # ruff: noqa: RUF001  (Chinese text uses full-width punctuation on purpose)
 """The fixed text of the e-mails in English, Chinese and Spanish.
 
-Only the template's own words are translated; alert explanations are shown as stored. A new
-indicator without a translated name is shown by its code name.
+Only the template's own words and the indicators' names are translated; alert explanations
+are shown as stored. The tests hold every indicator of `detect.INDICATORS` to a name here.
 """
 
 from __future__ import annotations
@@ -40,6 +40,11 @@ TEXT: dict[str, dict[str, str]] = {
         "price_drop": "Price drop",
         "complaint_spike": "Complaint spike",
         "quality_spike": "Quality incident spike",
+        "service_overdue": "Overdue service cases",
+        "sellthrough_gap": "Buying more than it sells",
+        "category_spike": "Complaint spike in one category",
+        "style_shift": "Best-selling styles dropped",
+        "report_link": "Trends, peers and what drove each alert: the report of {month}",
     },
     "zh": {
         "subject_digest": "经销商预警 {month}：{dealers} 家经销商（{changes}）",
@@ -71,6 +76,11 @@ TEXT: dict[str, dict[str, str]] = {
         "price_drop": "价格下降",
         "complaint_spike": "投诉激增",
         "quality_spike": "质量事件激增",
+        "service_overdue": "服务工单超期未处理",
+        "sellthrough_gap": "进货远超终端销售",
+        "category_spike": "某类投诉激增",
+        "style_shift": "畅销款式订货骤减",
+        "report_link": "趋势、同行对比及每条预警的成因：{month} 报告",
     },
     "es": {
         "subject_digest": "Alertas de distribuidores {month}: {dealers} distribuidor(es) ({changes})",
@@ -104,6 +114,11 @@ TEXT: dict[str, dict[str, str]] = {
         "price_drop": "Caída de precios",
         "complaint_spike": "Aumento de reclamaciones",
         "quality_spike": "Aumento de incidencias de calidad",
+        "service_overdue": "Casos de servicio vencidos",
+        "sellthrough_gap": "Compra más de lo que vende",
+        "category_spike": "Aumento de reclamaciones de una categoría",
+        "style_shift": "Caída de los estilos más vendidos",
+        "report_link": "Tendencias, comparación con sus pares y causas de cada alerta: el informe de {month}",
     },
 }
 

@@ -72,6 +72,7 @@ class Digest:
     top_n: int | None = None
     # (dealer_id, indicator, change, severity) a digest tells: remembered as told once recorded
     announced: list[tuple[str, str, str, str]] = field(default_factory=list)
+    report_url: str | None = None  # the month's HTML report, where one is published
 
 
 def _translator(language: str) -> Callable[..., str]:
@@ -121,6 +122,7 @@ def render(
         "change_colors": CHANGE_COLORS,
         "dealers": [d | {"chart_cid": cids.get(d["dealer_id"])} for d in digest.dealers],
         "resolved": digest.resolved,
+        "report_url": digest.report_url,
     }
     message = EmailMessage()
     message["Subject"] = context["subject"]
