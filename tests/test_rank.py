@@ -35,18 +35,22 @@ def alerts(*rows: tuple[date, str, str, str, float]) -> pl.DataFrame:
 
 
 def ranking(frame: pl.DataFrame, month: date = OCT) -> list[str]:
-    return rank_dealers(frame).filter(pl.col("month") == month).sort("rank")["dealer_id"].to_list()
+    return (
+        rank_dealers(risk_parts(frame))
+        .filter(pl.col("month") == month)
+        .sort("rank")["dealer_id"]
+        .to_list()
+    )
 
 
 def test_rank_1_is_the_highest_risk_and_scores_add_up_with_severity_weights():
-    ranked = rank_dealers(
-        alerts(
-            (OCT, "D1", "order_drop", "warning", 4.0),
-            (OCT, "D2", "order_drop", "critical", 6.0),
-            (OCT, "D2", "complaint_spike", "warning", 3.0),
-            (OCT, "D3", "sales_drop", "warning", 8.0),
-        )
-    ).sort("rank")
+    frame = alerts(
+        (OCT, "D1", "order_drop", "warning", 4.0),
+        (OCT, "D2", "order_drop", "critical", 6.0),
+        (OCT, "D2", "complaint_spike", "warning", 3.0),
+        (OCT, "D3", "sales_drop", "warning", 8.0),
+    )
+    ranked = rank_dealers(risk_parts(frame)).sort("rank")
 
     assert ranked["dealer_id"].to_list() == ["D2", "D3", "D1"]
     assert ranked["rank"].to_list() == [1, 2, 3]
@@ -70,7 +74,7 @@ def test_ranks_run_from_1_to_n_within_each_month():
         *[(OCT, f"D{i}", "order_drop", "warning", float(i)) for i in range(1, 6)],
         *[(NOV, f"D{i}", "sales_drop", "warning", float(10 - i)) for i in range(1, 4)],
     )
-    ranked = rank_dealers(frame)
+    ranked = rank_dealers(risk_parts(frame))
 
     by_month = ranked.group_by("month").agg(pl.col("rank").sort()).sort("month")
     assert by_month["rank"].to_list() == [[1, 2, 3, 4, 5], [1, 2, 3]]
@@ -94,7 +98,7 @@ def test_ties_are_broken_by_dealer_id_whatever_the_input_order():
 
 
 def test_no_alerts_no_ranks():
-    assert rank_dealers(alerts()).height == 0
+    assert rank_dealers(risk_parts(alerts())).height == 0
 
 
 def outliers(*rows: tuple[date, str, float]) -> pl.DataFrame:
@@ -116,7 +120,7 @@ def test_the_outlier_part_adds_to_the_score_and_can_change_the_order():
     )
     unusual = outliers((OCT, "D1", 0.2), (OCT, "D2", 2.5), (OCT, "D9", 3.0))
 
-    ranked = rank_dealers(frame, unusual).sort("rank")
+    ranked = rank_dealers(risk_parts(frame, unusual)).sort("rank")
 
     assert ranked["dealer_id"].to_list() == ["D2", "D1"]  # D9 has no alert: not ranked
     assert ranked["risk_score"].to_list() == pytest.approx([6.5, 5.2])
@@ -132,9 +136,7 @@ def test_the_parts_add_up_to_the_risk_score_and_say_what_they_are():
     assert parts["part"].to_list() == ["order_drop", "sales_drop", OUTLIER]  # most points first
     assert parts["points"].to_list() == pytest.approx([9.0, 2.0, 1.5])
     assert parts["detail"].to_list() == ["order_drop fired", "sales_drop fired", "unusual"]
-    assert parts["points"].sum() == pytest.approx(
-        rank_dealers(frame, outliers((OCT, "D1", 1.5)))["risk_score"][0]
-    )
+    assert parts["points"].sum() == pytest.approx(rank_dealers(parts)["risk_score"][0])
 
 
 def readings(months: list[date], dealers: int, rng: np.random.Generator) -> pl.DataFrame:

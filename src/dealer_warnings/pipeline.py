@@ -318,8 +318,9 @@ def _detect_in(
     )
     _replace_months(con, "indicator_readings", readings.filter(in_range), first, last)
     _replace_months(con, "alerts", alerts, first, last)
-    _replace_months(con, "dealer_risk", rank_dealers(alerts, outliers), first, last)
-    _replace_months(con, "dealer_risk_parts", risk_parts(alerts, outliers), first, last)
+    parts = risk_parts(alerts, outliers)
+    _replace_months(con, "dealer_risk", rank_dealers(parts), first, last)
+    _replace_months(con, "dealer_risk_parts", parts, first, last)
     _replace_months(con, "dealer_health", health, first, last)
     counts = dict.fromkeys(INDICATORS, 0) | dict(alerts.group_by("indicator").len().iter_rows())
     top = con.sql(

@@ -71,8 +71,9 @@ def outlier_scores(
         if training.height < MIN_TRAINING_ROWS:
             continue
         forest = IsolationForest(n_estimators=FOREST_TREES, random_state=FOREST_SEED)
-        forest.fit(training.select(indicators).to_numpy())
-        usual = np.sort(-forest.score_samples(training.select(indicators).to_numpy()))
+        learnt_from = training.select(indicators).to_numpy()
+        forest.fit(learnt_from)
+        usual = np.sort(-forest.score_samples(learnt_from))
         now = -forest.score_samples(current.select(indicators).to_numpy())
         as_unusual = len(usual) - np.searchsorted(usual, now, side="left")
         rarity = (as_unusual + 1) / (len(usual) + 1)
@@ -134,13 +135,13 @@ def risk_parts(alerts: pl.DataFrame, outliers: pl.DataFrame | None = None) -> pl
     ).sort("month", "dealer_id", "points", descending=[False, False, True])
 
 
-def rank_dealers(alerts: pl.DataFrame, outliers: pl.DataFrame | None = None) -> pl.DataFrame:
-    """One row per (month, dealer) with alerts: risk_score = the sum of its parts' points,
-    rank 1 = highest risk that month (ties broken by dealer_id so the order is stable)."""
+def rank_dealers(parts: pl.DataFrame) -> pl.DataFrame:
+    """One row per (month, dealer) with alerts, from its `risk_parts`: risk_score = the sum of
+    its parts' points, rank 1 = highest risk that month (ties broken by dealer_id so the order
+    is stable)."""
     is_alert = pl.col("part") != OUTLIER
     per_dealer = (
-        risk_parts(alerts, outliers)
-        .group_by("month", "dealer_id")
+        parts.group_by("month", "dealer_id")
         .agg(
             pl.col("points").sum().round(3).alias("risk_score"),
             is_alert.sum().cast(pl.Int32).alias("alerts"),

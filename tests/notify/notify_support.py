@@ -31,7 +31,7 @@ from cryptography.x509.oid import NameOID
 from dealer_warnings import pipeline, warehouse
 from dealer_warnings.config import Settings
 from dealer_warnings.notify import silence
-from dealer_warnings.rank import rank_dealers
+from dealer_warnings.rank import rank_dealers, risk_parts
 
 AUGUST, SEPTEMBER, OCTOBER, NOVEMBER = (date(2026, m, 1) for m in (8, 9, 10, 11))
 SCRIPT_NAME = "<script>alert('x')</script> & Co"
@@ -84,7 +84,7 @@ class Network:
         rows = alert_rows([(month, *alert) for alert in alerts])
         con = warehouse.connect(self.db)
         try:
-            for table, frame in (("alerts", rows), ("dealer_risk", rank_dealers(rows))):
+            for table, frame in (("alerts", rows), ("dealer_risk", rank_dealers(risk_parts(rows)))):
                 con.execute(f"DELETE FROM {table} WHERE month = ?", [month])
                 con.register("new_rows", frame)
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
