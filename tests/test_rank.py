@@ -187,3 +187,14 @@ def test_the_outlier_score_ignores_later_months():
 def test_too_little_history_gives_no_outlier_part_yet():
     few = readings([OCT], 10, np.random.default_rng(5))
     assert outlier_scores(few, INDICATORS, OCT, OCT).height == 0
+
+
+def test_scoring_only_the_alerting_dealers_gives_them_the_same_scores():
+    months = pl.date_range(date(2025, 10, 1), OCT, "1mo", eager=True).to_list()
+    quiet = readings(months, 30, np.random.default_rng(6))
+    alerting = pl.DataFrame({"month": [OCT, OCT], "dealer_id": ["D03", "D11"]})
+
+    every = outlier_scores(quiet, INDICATORS, OCT, OCT)
+    some = outlier_scores(quiet, INDICATORS, OCT, OCT, alerting)
+
+    assert some.equals(every.join(alerting, on=["month", "dealer_id"], how="semi"))

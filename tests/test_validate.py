@@ -43,7 +43,7 @@ def checked(rows: pl.DataFrame) -> tuple[ParsedBatch, validate.BatchCheck]:
     known = pl.Series(["D1", "D2"])
     parsed = parse_batch(rows, ORDERS, RUN_DATE, known)
     rules = contract_rules(ORDERS, RUN_DATE, ("D1", "D2"))
-    return parsed, validate.check_batch("orders", rules, {"orders.csv": parsed.rows})
+    return parsed, validate.check_batch("orders", rules, {"orders.csv": parsed})
 
 
 def test_gx_flags_exactly_the_rows_parsing_quarantined_with_the_same_reasons():
@@ -108,6 +108,60 @@ def test_reconcile_quarantines_what_only_gx_flags_and_counts_the_agreement():
         (2, "unit_price", "10", "unit_price: must be >= 0" + validate.GX_NOTE),
         (3, "quantity", "0", "quantity: must not be 0"),
     ]
+
+
+def test_a_sampled_check_sees_every_quarantined_row_and_a_repeatable_sample_of_the_rest():
+    good = [f"O{i},S1,D1,2026-10-01,{i},10" for i in range(1, 41)]
+    rows = order_rows(*good[:20], "X1,S1,D9,2026-10-01,1,10", *good[20:], "X2,S1,D1,2026-10-01,0,1")
+    parsed = parse_batch(rows, ORDERS, RUN_DATE, pl.Series(["D1"]))
+    rules = contract_rules(ORDERS, RUN_DATE, ("D1",))
+
+    first = validate.check_batch("orders", rules, {"orders.csv": parsed}, sample_rows=5)
+    again = validate.check_batch("orders", rules, {"orders.csv": parsed}, sample_rows=5)
+
+    assert (first.rows, first.total) == (7, 42)  # 2 quarantined + 5 of the 40 loaded
+    assert first.failures_of("orders.csv")[LINE].to_list() == [22, 43]
+    _, counts = validate.reconcile(parsed, first.failures_of("orders.csv"))
+    assert counts == {"confirmed": 2, "gx_only": 0, "parse_only": 0}
+    assert again.outcomes == first.outcomes
+
+
+def test_a_miss_of_parsing_in_the_sample_makes_gx_check_every_row(folder, monkeypatch):
+    # Fault injected: the Polars check for "quantity must not be 0" stops working, and every
+    # other order line has quantity 0; GX samples 10 of the 200 rows, then checks them all.
+    working = parse.failing
+    monkeypatch.setattr(
+        parse,
+        "failing",
+        lambda rule: pl.lit(False) if rule.kind is RuleKind.NONZERO else working(rule),
+    )
+    lines = [f"O{i},S1,D1,2026-10-01,{i % 2},10" for i in range(200)]
+    folder.write("orders.csv", ORDER_HEADER, *lines)
+    settings = folder.settings.model_copy(
+        update={"ingest": folder.settings.ingest.model_copy(update={"gx_check_rows": 10})}
+    )
+
+    report = pipeline.load(folder.input, folder.db, settings)
+
+    orders_check = next(c for c in report.checks if c.source == "orders")
+    assert (orders_check.rows, orders_check.total, orders_check.gx_only) == (200, 200, 100)
+    assert folder.rows("SELECT count(*), min(quantity) FROM stg_orders") == [(100, 1)]
+    assert folder.rows("SELECT count(*) FROM quarantine WHERE column_name = 'quantity'") == [(100,)]
+
+
+def test_a_clean_sample_is_reported_as_a_sample(folder):
+    lines = [f"O{i},S1,D1,2026-10-01,{i + 1},10" for i in range(200)]
+    folder.write("orders.csv", ORDER_HEADER, *lines)
+    settings = folder.settings.model_copy(
+        update={"ingest": folder.settings.ingest.model_copy(update={"gx_check_rows": 10})}
+    )
+
+    report = pipeline.load(folder.input, folder.db, settings)
+
+    orders_check = next(c for c in report.checks if c.source == "orders")
+    assert (orders_check.rows, orders_check.total) == (10, 200)
+    assert "checked 12 incoming row(s) (a sample of 202)" in report.summary()
+    assert "GX checked 10 of them" in report.validation_report.read_text(encoding="utf-8")
 
 
 def test_ranks_must_run_from_one_within_each_month():

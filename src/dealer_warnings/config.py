@@ -57,6 +57,13 @@ class IngestSettings(Section):
     run_date: date | None = Field(
         None, description="the date rows may not be after; None = today (set it to replay history)"
     )
+    gx_check_rows: int | None = Field(
+        100_000,
+        ge=0,
+        description="great-expectations checks every row parsing quarantined plus a seeded "
+        "random sample of at most this many of the others, per source and run; None = every "
+        "row (slower: GX checks rows in pandas). Parsing checks every row either way",
+    )
 
 
 Direction = Literal["down", "up", "both"]

@@ -106,9 +106,11 @@ class LoadReport:
         if self.checks:
             confirmed = sum(c.confirmed for c in self.checks)
             gx_only = sum(c.gx_only for c in self.checks)
+            checked, total = sum(c.rows for c in self.checks), sum(c.total for c in self.checks)
             lines.append(
-                f"great-expectations checked {sum(c.rows for c in self.checks):,} incoming "
-                f"row(s): confirmed {confirmed:,} quarantined row(s), caught {gx_only:,} more"
+                f"great-expectations checked {checked:,} incoming row(s)"
+                + (f" (a sample of {total:,})" if checked < total else "")
+                + f": confirmed {confirmed:,} quarantined row(s), caught {gx_only:,} more"
                 + (f"; report: {self.validation_report}" if self.validation_report else ".")
             )
         return "\n".join(lines)
@@ -191,7 +193,9 @@ def _load_in(
 ) -> FolderLoad:
     """Load the folder inside the caller's transaction."""
     matcher = HeaderMatcher(settings.ingest.aliases)
-    return load_folder(con, input_dir, run_id, run_date(settings), matcher, on_file)
+    return load_folder(
+        con, input_dir, run_id, run_date(settings), matcher, on_file, settings.ingest.gx_check_rows
+    )
 
 
 def _record_report(
@@ -312,7 +316,10 @@ def _detect_in(
     readings = readings_of(inputs, settings.detect)
     in_range = pl.col("month").is_between(first, last)
     alerts = alerts_of(readings, first, last).with_columns(pl.lit(run_id, pl.Int64).alias("run_id"))
-    outliers = outlier_scores(readings, INDICATORS, first, last)
+    # Only a dealer-month with an alert is ranked, so only those need an outlier part.
+    outliers = outlier_scores(
+        readings, INDICATORS, first, last, alerts.select("month", "dealer_id")
+    )
     health = grade_health(
         inputs.dealer_month, readings.filter(pl.col("fired")), settings.detect.health, first, last
     )

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 GX_NOTE = " (caught by the great-expectations check, not by parsing)"
 SAMPLE_SIZE = 5  # failing values or lines shown per expectation in messages and the report
+SAMPLE_SEED = 0  # the same files give the same sample of rows for GX to check
 FAILURE_SCHEMA = {"file": pl.Utf8, LINE: pl.Int64, "column_name": pl.Utf8, "reason": pl.Utf8}
 MART_COUNTS = (
     "orders",
@@ -88,9 +89,10 @@ class BatchCheck:
 
     source: str
     files: list[str]
-    rows: int
+    rows: int  # rows GX checked
     outcomes: list[Outcome]
     failures: pl.DataFrame  # FAILURE_SCHEMA: one row per failing (file, line, rule)
+    total: int = 0  # rows of the source in this run (more than `rows` when GX saw a sample)
     confirmed: int = 0  # rows quarantined by parsing that GX flags too
     gx_only: int = 0  # rows only GX flags (quarantined all the same)
     parse_only: int = 0  # rows quarantined by parsing that GX lets pass
@@ -340,19 +342,48 @@ def with_rank_gap(dealer_risk: pl.DataFrame) -> pl.DataFrame:
 
 
 def check_batch(
-    source: str, rules: list[Rule], rows_by_file: dict[str, pl.DataFrame]
+    source: str,
+    rules: list[Rule],
+    parsed_by_file: dict[str, ParsedBatch],
+    sample_rows: int | None = None,
 ) -> BatchCheck:
-    """GX over the parsed rows (`ParsedBatch.rows`) of every file of one source in this run."""
-    files = list(rows_by_file)
-    frames = [rows.with_columns(pl.lit(name).alias("file")) for name, rows in rows_by_file.items()]
+    """GX over the parsed rows (`ParsedBatch.rows`) of every file of one source in this run.
+
+    With `sample_rows`, GX sees every row parsing quarantined (so it can confirm each one) and
+    a seeded random sample of at most `sample_rows` of the others. When the sample shows a row
+    parsing let through, parsing has a hole: GX then checks every row of the source, so no row
+    of that kind is loaded. Parsing has checked every row either way.
+    """
+    files = list(parsed_by_file)
+    frames = [
+        parsed.rows.with_columns(
+            pl.lit(name).alias("file"),
+            pl.col(LINE).is_in(parsed.bad[LINE].implode()).alias("quarantined"),
+        )
+        for name, parsed in parsed_by_file.items()
+    ]
     batch = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
     if batch.height == 0:
         return BatchCheck(source, files, 0, [], pl.DataFrame(schema=FAILURE_SCHEMA))
-    outcomes = run_suite(
-        source, gx_frame(batch.drop("file", LINE)), [expectation_for(rule) for rule in rules]
-    )
-    failures = row_failures(outcomes, batch.select("file", LINE))
-    return BatchCheck(source, files, batch.height, outcomes, failures)
+    expectations = [expectation_for(rule) for rule in rules]
+    loaded = batch.filter(~pl.col("quarantined"))
+    if sample_rows is not None and loaded.height > sample_rows:
+        sample = pl.concat(
+            [batch.filter(pl.col("quarantined")), loaded.sample(sample_rows, seed=SAMPLE_SEED)]
+        ).sort("file", LINE)
+        outcomes, failures = _check_rows(source, sample, expectations)
+        missed = failures.join(loaded, on=["file", LINE], how="semi")
+        if missed.height == 0:
+            return BatchCheck(source, files, sample.height, outcomes, failures, total=batch.height)
+    outcomes, failures = _check_rows(source, batch, expectations)
+    return BatchCheck(source, files, batch.height, outcomes, failures, total=batch.height)
+
+
+def _check_rows(
+    source: str, rows: pl.DataFrame, expectations: list[Any]
+) -> tuple[list[Outcome], pl.DataFrame]:
+    outcomes = run_suite(source, gx_frame(rows.drop("file", LINE, "quarantined")), expectations)
+    return outcomes, row_failures(outcomes, rows.select("file", LINE))
 
 
 def check_marts(con: duckdb.DuckDBPyConnection) -> MartCheck:
@@ -387,9 +418,15 @@ def render_report(run_id: int, batches: list[BatchCheck], marts: MartCheck | Non
     ]
     for batch in batches:
         parts.append(
-            f"<h2>Incoming {html.escape(batch.source)}: {batch.rows:,} row(s) from "
+            f"<h2>Incoming {html.escape(batch.source)}: {batch.total:,} row(s) from "
             f"{len(batch.files)} file(s)</h2><p>{html.escape(', '.join(batch.files))}</p>"
-            f"<p>Quarantined rows GX confirmed: {batch.confirmed:,}; caught by GX only (then "
+            + (
+                f"<p>GX checked {batch.rows:,} of them: every row parsing quarantined and a "
+                "random sample of the others (<code>ingest.gx_check_rows</code>).</p>"
+                if batch.rows < batch.total
+                else ""
+            )
+            + f"<p>Quarantined rows GX confirmed: {batch.confirmed:,}; caught by GX only (then "
             f"quarantined): {batch.gx_only:,}; quarantined by parsing only: {batch.parse_only:,}."
             "</p>"
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import time
 from datetime import date
 from pathlib import Path
@@ -198,10 +199,11 @@ def publish(db_path: Path, settings: WarehouseSettings | None = None) -> Path:
     staging.unlink(missing_ok=True)
     con = connect(db_path, settings)
     try:
-        source = first_row(con, "SELECT current_database()")[0].replace('"', '""')
-        con.execute("ATTACH ? AS publish_target", [str(staging)])
-        con.execute(f'COPY FROM DATABASE "{source}" TO publish_target')
-        con.execute("DETACH publish_target")
+        # Checkpointed, the file holds every committed row and no other process can write it
+        # while this connection is open: a byte copy is a consistent snapshot, and far cheaper
+        # than copying table by table.
+        con.execute("CHECKPOINT")
+        shutil.copyfile(db_path, staging)
     finally:
         con.close()
     os.replace(staging, target)

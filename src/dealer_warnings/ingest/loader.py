@@ -109,12 +109,14 @@ def load_folder(
     run_date: date,
     matcher: HeaderMatcher,
     on_file: Callable[[Path], None] | None = None,
+    gx_check_rows: int | None = None,
 ) -> FolderLoad:
-    """Load every new file of the folder inside the caller's transaction."""
+    """Load every new file of the folder inside the caller's transaction; GX checks at most
+    `gx_check_rows` loaded rows per source (None: all)."""
     paths = input_files(input_dir)
     stored_dealers = set(con.sql("SELECT dealer_id FROM stg_dealers").pl()["dealer_id"])
     reads = read_files(con, paths, run_date, matcher, stored_dealers, on_file)
-    checks = check_sources(reads.values(), run_date, stored_dealers)
+    checks = check_sources(reads.values(), run_date, stored_dealers, gx_check_rows)
     files = [write_file(con, path, digest, read, run_id) for path, (digest, read) in reads.items()]
     return FolderLoad(files, checks)
 
@@ -159,7 +161,7 @@ def read_files(
 
 
 def check_sources(
-    reads: Iterable[Read], run_date: date, stored_dealers: set[str]
+    reads: Iterable[Read], run_date: date, stored_dealers: set[str], sample_rows: int | None
 ) -> list[BatchCheck]:
     """great-expectations over each source's rows, folded into each file's judgement.
 
@@ -175,7 +177,8 @@ def check_sources(
         check = validate.check_batch(
             name,
             contract_rules(source, run_date, dealers),
-            {f.path.name: f.parsed.rows for f in of_source},
+            {f.path.name: f.parsed for f in of_source},
+            sample_rows,
         )
         for read in of_source:
             read.fold_in(check)
@@ -351,10 +354,15 @@ def _insert(
 def _count_replaced(con: duckdb.DuckDBPyConnection, source: Source, run_id: int) -> int:
     """Rows already in staging that this batch restates (orders: whole earlier orders' lines)."""
     if source.name == "orders":
-        query = (
-            "SELECT count(*) FROM stg_orders WHERE run_id < ? "
-            "AND order_id IN (SELECT order_id FROM batch_valid)"
-        )
+        # The earlier runs' lines of the batch's orders that staging still counts (those of
+        # each order's latest earlier run); only the batch's orders are looked at.
+        query = """
+            SELECT count(*) FROM (
+                SELECT run_id, max(run_id) OVER (PARTITION BY order_id) AS latest_run_id
+                FROM valid_orders SEMI JOIN batch_valid USING (order_id)
+                WHERE run_id < ?
+            )
+            WHERE run_id = latest_run_id"""
         return first_row(con, query, [run_id])[0]
     on = " AND ".join(f"s.{k} IS NOT DISTINCT FROM b.{k}" for k in source.key)
     query = f"SELECT count(*) FROM stg_{source.name} s SEMI JOIN batch_valid b ON {on}"

@@ -31,14 +31,15 @@ def total_rows(cells: pl.DataFrame, batch: pl.DataFrame, source: Source) -> pl.D
     headers = [c for c in cells.columns if c != LINE]
     if not headers or cells.height == 0:
         return pl.DataFrame(schema={LINE: pl.Int64, "column_name": pl.Utf8, "value": pl.Utf8})
-    first_cell = pl.coalesce(
-        pl.when(text(h).is_not_null()).then(pl.struct(column_name=pl.lit(h), value=text(h)))
-        for h in headers
-    )
-    labelled = (
-        cells.select(LINE, first_cell.alias("first"))
-        .unnest("first")
-        .filter(pl.col("value").str.contains(TOTAL_LABEL))
+    # The first non-blank cell as plain text: only the few rows it marks as totals are then
+    # asked which column that cell is in.
+    first_cell = pl.coalesce(text(h) for h in headers)
+    labelled = cells.filter(first_cell.str.contains(TOTAL_LABEL)).select(
+        LINE,
+        pl.coalesce(pl.when(text(h).is_not_null()).then(pl.lit(h)) for h in headers).alias(
+            "column_name"
+        ),
+        first_cell.alias("value"),
     )
     summed = trailing_sums(batch.filter(~pl.col(LINE).is_in(labelled[LINE].implode())), source)
     return pl.concat([labelled, summed]).sort(LINE)
@@ -58,10 +59,10 @@ def trailing_sums(batch: pl.DataFrame, source: Source) -> pl.DataFrame:
     keyed = batch.filter(pl.any_horizontal(text(k).is_not_null() for k in keys))
     if keyed.height == 0:
         return empty
-    data, tail = (
-        batch.filter(pl.col(LINE) <= keyed[LINE].max()),
-        batch.filter(pl.col(LINE) > keyed[LINE].max()),
-    )
+    tail = batch.filter(pl.col(LINE) > keyed[LINE].max())
+    if tail.height == 0:  # the usual file: its last row has a key
+        return empty
+    data = batch.filter(pl.col(LINE) <= keyed[LINE].max())
     sums = data.select(parse_number(text(c)).sum().alias(c) for c in numbers).row(0, named=True)
     equals_sum = [
         (parse_number(text(c)) - sums[c]).abs() <= SUM_TOLERANCE + 1e-9 * abs(sums[c])
