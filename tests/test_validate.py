@@ -237,18 +237,21 @@ def test_a_run_writes_its_validation_report_and_records_where(folder):
 
 
 def test_a_failed_mart_expectation_fails_the_run_and_keeps_nothing(folder, monkeypatch):
-    folder.write("orders_1.csv", ORDER_HEADER, "O1,S1,D1,2026-09-01,5,10")
-    pipeline.run(folder.input, folder.db, AS_OF, folder.settings)
+    folder.write("orders_1.csv", ORDER_HEADER, "O1,S1,D1,2026-08-01,5,10")
+    pipeline.run(folder.input, folder.db, date(2026, 9, 1), folder.settings)
     before = folder.rows("SELECT count(*) FROM loads UNION ALL SELECT count(*) FROM runs")
-    # Fault injected: the mart build writes one dealer-month twice.
+    # Fault injected: the mart build writes one dealer-month twice, in the first month it
+    # rebuilds (the check covers the months a run rebuilt; earlier ones were checked before).
     build = warehouse.build_marts
 
-    def duplicating(con, as_of):
-        build(con, as_of)
-        con.execute("INSERT INTO dealer_month SELECT * FROM dealer_month LIMIT 1")
+    def duplicating(con, as_of, since=None):
+        build(con, as_of, since)
+        con.execute(
+            "INSERT INTO dealer_month SELECT * FROM dealer_month WHERE month = ? LIMIT 1", [since]
+        )
 
     monkeypatch.setattr(warehouse, "build_marts", duplicating)
-    folder.write("orders_2.csv", ORDER_HEADER, "O2,S1,D2,2026-10-01,5,10")
+    folder.write("orders_2.csv", ORDER_HEADER, "O2,S1,D2,2026-09-01,5,10")
 
     with pytest.raises(validate.MartsInvalid) as failure:
         pipeline.run(folder.input, folder.db, AS_OF, folder.settings)

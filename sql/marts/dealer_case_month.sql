@@ -2,6 +2,7 @@
 -- as-of month ($as_of, first day). Open at a month end = opened by its last day and not closed
 -- by then: a case closed later counts as open at that time, so a month's verdict never uses a
 -- closing that had not happened yet. Feeds service_overdue (age_days past the allowed age).
+-- Built for the months $since..$as_of, like dealer_month (full build: every month).
 with
 
 cases as (
@@ -16,7 +17,7 @@ month_ends as (
         (month + interval 1 month - interval 1 day)::date as last_day
     from (
         select unnest(generate_series(
-            (select date_trunc('month', min(opened_on))::date from cases),
+            greatest((select date_trunc('month', min(opened_on))::date from cases), $since::date),
             $as_of::date,
             interval 1 month
         ))::date as month

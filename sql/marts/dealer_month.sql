@@ -1,29 +1,32 @@
 -- Grain: one row per dealer and calendar month, from the dealer's first activity (any source)
 -- to the as-of month ($as_of, first day of the month), zero-filled. Nothing after $as_of counts.
+-- Built for the months $since..$as_of: all of them on a full build; on an incremental one the
+-- months a run's new rows touched onwards (the rows before $since are kept as they are).
+-- A dealer's calendar starts at its first activity in all of its history, not just since $since.
 with
 
 order_lines as (
     select dealer_id, date_trunc('month', order_date)::date as month, order_id, quantity, unit_price
     from stg_orders
-    where order_date < $as_of::date + interval 1 month
+    where order_date >= $since::date and order_date < $as_of::date + interval 1 month
 ),
 
 sales as (
     select dealer_id, month, product_line, revenue, units
     from stg_sales
-    where month <= $as_of::date
+    where month >= $since::date and month <= $as_of::date
 ),
 
 complaints as (
     select dealer_id, date_trunc('month', opened_on)::date as month
     from stg_complaints
-    where opened_on < $as_of::date + interval 1 month
+    where opened_on >= $since::date and opened_on < $as_of::date + interval 1 month
 ),
 
 quality as (
     select dealer_id, date_trunc('month', reported_on)::date as month
     from stg_quality
-    where reported_on < $as_of::date + interval 1 month
+    where reported_on >= $since::date and reported_on < $as_of::date + interval 1 month
 ),
 
 order_months as (
@@ -79,10 +82,22 @@ quality_months as (
 first_activity as (
     select dealer_id, min(month) as first_month
     from (
-        select dealer_id, month from order_months
-        union all select dealer_id, month from sales_months
-        union all select dealer_id, month from complaint_months
-        union all select dealer_id, month from quality_months
+        select dealer_id, date_trunc('month', min(order_date))::date as month
+        from stg_orders
+        where order_date < $as_of::date + interval 1 month
+        group by all
+        union all
+        select dealer_id, min(month) from stg_sales where month <= $as_of::date group by all
+        union all
+        select dealer_id, date_trunc('month', min(opened_on))::date
+        from stg_complaints
+        where opened_on < $as_of::date + interval 1 month
+        group by all
+        union all
+        select dealer_id, date_trunc('month', min(reported_on))::date
+        from stg_quality
+        where reported_on < $as_of::date + interval 1 month
+        group by all
     )
     group by all
 ),
@@ -90,7 +105,9 @@ first_activity as (
 calendar as (
     select
         dealer_id,
-        unnest(generate_series(first_month, $as_of::date, interval 1 month))::date as month
+        unnest(generate_series(
+            greatest(first_month, $since::date), $as_of::date, interval 1 month
+        ))::date as month
     from first_activity
 )
 

@@ -123,6 +123,7 @@ class DetectReport:
     last_month: date
     alerts_by_indicator: dict[str, int]
     top: list[dict]  # the last month's ranked dealers, best first
+    rebuilt_from: date = date.min  # the first month whose marts, alerts and ranks it rewrote
 
     def to_dict(self) -> dict:
         return {
@@ -264,7 +265,7 @@ def run(
         run_id = _start_run(con, "run", settings, input_dir=str(input_dir), as_of=month)
         loaded = _load_in(con, run_id, input_dir, settings, on_file)
         detected = _detect_in(con, run_id, month, month, settings, readings_of)
-        marts = validate.check_marts(con)
+        marts = validate.check_marts(con, detected.rebuilt_from)
         report = _record_report(con, db_path, run_id, loaded.checks, marts)
         if marts.failed:
             raise validate.MartsInvalid(
@@ -311,7 +312,8 @@ def _detect_in(
 ) -> DetectReport:
     """Marts up to `last`, then readings, alerts, ranks and health grades for first..last, in
     the caller's transaction. Every month's rows use only data up to that month."""
-    warehouse.build_marts(con, last)
+    since = warehouse.marts_since(con, run_id, last)
+    warehouse.build_marts(con, last, since)
     inputs = read_detect_input(con)
     readings = readings_of(inputs, settings.detect)
     in_range = pl.col("month").is_between(first, last)
@@ -334,22 +336,30 @@ def _detect_in(
         "SELECT * FROM ranked_alerts WHERE month = ? ORDER BY rank LIMIT ?",
         params=[last, settings.top_n],
     ).pl()
-    return DetectReport(run_id, first, last, counts, top.to_dicts())
+    rebuilt_from = warehouse.EVERY_MONTH if since is None else min(since, first)
+    return DetectReport(run_id, first, last, counts, top.to_dicts(), rebuilt_from)
 
 
 def read_detect_input(con: duckdb.DuckDBPyConnection) -> DetectInput:
-    """The marts (as last built) and the dealers, as detection reads them."""
+    """The marts (as last built) and the dealers, as detection reads them: in each mart's
+    own order (an incremental build appends its months at the end of the table)."""
 
     def table(query: str) -> pl.DataFrame:
         return con.sql(query).pl()
 
     return DetectInput(
-        dealer_month=table("SELECT * FROM dealer_month"),
-        dealer_sku_month=table("SELECT * FROM dealer_sku_month"),
+        dealer_month=table("SELECT * FROM dealer_month ORDER BY dealer_id, month"),
+        dealer_sku_month=table("SELECT * FROM dealer_sku_month ORDER BY dealer_id, sku, month"),
         dealers=table("SELECT dealer_id, region, tier FROM stg_dealers"),
-        dealer_category_month=table("SELECT * FROM dealer_category_month"),
-        dealer_case_month=table("SELECT * FROM dealer_case_month"),
-        dealer_style_month=table("SELECT * FROM dealer_style_month"),
+        dealer_category_month=table(
+            "SELECT * FROM dealer_category_month ORDER BY dealer_id, month, category"
+        ),
+        dealer_case_month=table(
+            "SELECT * FROM dealer_case_month ORDER BY dealer_id, month, opened_on, complaint_id"
+        ),
+        dealer_style_month=table(
+            "SELECT * FROM dealer_style_month ORDER BY dealer_id, month, style"
+        ),
     )
 
 
