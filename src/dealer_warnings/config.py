@@ -175,6 +175,13 @@ class DropSettings(IndicatorSettings):
         "window may alert: a late report or a delayed order caught up the month after is not "
         "a fall",
     )
+    dormant_months: int = Field(
+        3,
+        ge=1,
+        description="months in a row with nothing (no units, no sell-out) after which a "
+        "dealer whose fall was already told is dormant: a longer window that still holds its "
+        "last purchases does not alert again until it buys again",
+    )
 
 
 class SalesDropSettings(DropSettings):
@@ -276,16 +283,17 @@ class SellthroughSettings(IndicatorSettings):
         1e-4,
         gt=0,
         lt=1,
-        description="sensitivity: tail probability at which it alerts (sell-out reports differ "
-        "in timing and coverage between dealers: a gap must be clear before it is a stock build)",
+        description="sensitivity: tail probability of the sell-out's fall (against its own "
+        "level, noise and peers) at which it alerts, when the sell-in did not follow it",
     )
     p_critical: float = Field(1e-6, gt=0, lt=1, description="tail probability for critical")
 
     windows: tuple[int, ...] = Field(
-        (3, 6),
+        (1, 3),
         min_length=1,
-        description="months of sell-in and sell-out compared: stock builds over time, and "
-        "lumpy purchases need a few months to tell (the sensitivity is split between them)",
+        description="months of sell-in and sell-out compared: the sell-out's fall is judged, "
+        "and reported sell-out is smooth enough to show it within a month or two; 3 months "
+        "catch a slower fade (the sensitivity is split between them)",
     )
     usual_months: int = Field(
         12,
@@ -299,6 +307,14 @@ class SellthroughSettings(IndicatorSettings):
         "of its sell-out predicts",
     )
     critical_gap: float = Field(1.0, gt=0, description="sell-in this fraction above for critical")
+    min_sellout_drop: float = Field(
+        0.2,
+        gt=0,
+        lt=1,
+        description="the window's sell-out at least this fraction below its own level before "
+        "the window (after the peers' change): stock piles up because sales fall while buying "
+        "goes on; a dealer that only buys more (a season, a project) sells more later",
+    )
     persistence: int = Field(
         2,
         ge=1,

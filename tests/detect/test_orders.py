@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 import pytest
 
@@ -134,3 +136,36 @@ def test_price_drop_needs_min_history_months(panel, alerting_with_newcomer):
         return network.scale("price", 0.6, dealer, network.last)
 
     assert alerting_with_newcomer(panel(), cut, "price_drop") == {"D03"}
+
+
+def test_order_drop_is_quiet_once_a_dealer_has_bought_nothing_for_dormant_months(panel):
+    # Stopped five months ago: told while it stopped; the 6-month window still holds its last
+    # purchases, but a dealer told of and silent for `dormant_months` months is old news.
+    network = panel()
+    stopped = network.order_less(0.0, "D03", network.months[-5:])
+    told = stopped.alerts("order_drop", month=network.months[-4])
+    assert told["dealer_id"].to_list() == ["D03"]
+    dormant_months = DetectSettings().order_drop.dormant_months
+    for month in network.months[-5 + dormant_months - 1 :]:
+        assert stopped.alerts("order_drop", month=month).height == 0, month
+
+
+def test_order_drop_ignores_float_noise_of_a_dealer_that_bought_nothing(panel):
+    # Sums added in another order leave 1e-12 where nothing was bought: still nothing.
+    network = panel()
+    stopped = network.order_less(0.0, "D03", network.months[-13:])
+    inputs = stopped.inputs
+    noisy = inputs.dealer_month.with_columns(
+        pl.when((pl.col("dealer_id") == "D03") & (pl.col("units_ordered") == 0))
+        .then(pl.lit(1e-12))
+        .otherwise(pl.col("units_ordered").cast(pl.Float64))
+        .alias("units_ordered")
+    )
+    clean = detect_alerts(inputs, DetectSettings(), network.months[-12], network.last)
+    jittered = detect_alerts(
+        replace(inputs, dealer_month=noisy), DetectSettings(), network.months[-12], network.last
+    )
+    assert (
+        jittered.filter(pl.col("indicator") == "order_drop").select("month", "dealer_id").rows()
+        == clean.filter(pl.col("indicator") == "order_drop").select("month", "dealer_id").rows()
+    )

@@ -17,11 +17,14 @@ def test_sellthrough_gap_fires_when_sell_in_runs_ahead_of_sell_out(panel, assert
 
     assert alerts["dealer_id"].to_list() == ["D03"]
     alert = alerts.row(0, named=True)
-    assert alert["value"] == pytest.approx(3 * 100 * 1.8, rel=0.06)  # units bought in 3 months
+    # The second month confirms it: one month's window, 1.8 x 100 units bought, 60 sold.
+    assert alert["month"] == months[-1]
+    assert alert["value"] == pytest.approx(100 * 1.8, rel=0.06)
     assert alert["value"] / alert["expected"] > 2.5
     assert_explained(
         alert,
-        f"Bought {alert['value']:.0f} units in {months[0]:%b %Y} to {months[-1]:%b %Y}",
+        f"Bought {alert['value']:.0f} units in {months[-1]:%b %Y} while selling ",
+        "% less than its own level of ",
         f"more than the {alert['expected']:.0f} its usual sell-through predicts",
     )
 
@@ -60,3 +63,32 @@ def test_sellthrough_gap_is_quiet_when_a_sell_out_report_comes_a_month_late(pane
     late = network.sell_less(0.0, "D03", before).sell_less(2.0, "D03", last)
     assert late.alerts("sellthrough_gap", month=before).height == 0
     assert late.alerts("sellthrough_gap").height == 0
+
+
+def test_sellthrough_gap_fires_when_sales_fall_while_buying_goes_on(panel):
+    # The stock build as it happens: sell-out fades month after month, orders keep coming.
+    network = panel()
+    months = network.months[-3:]
+    faded = network
+    for month, left in zip(months, (0.7, 0.5, 0.4), strict=True):
+        faded = faded.sell_less(left, "D03", month)
+    assert faded.alerts("sellthrough_gap")["dealer_id"].to_list() == ["D03"]
+
+
+def test_sellthrough_gap_is_quiet_for_one_big_order_while_sales_hold(panel):
+    # A project order of five months' units in one month: one lump, not a stock build, even
+    # while it stays in the window and the sell-out wobbles below its level.
+    network = panel()
+    lump, *after = network.months[-4:]
+    big = network.order_less(5.0, "D03", lump).sell_less(0.85, "D03", after)
+    for month in (lump, *after):
+        assert big.alerts("sellthrough_gap", month=month).height == 0
+
+
+def test_sellthrough_gap_is_quiet_when_a_dealer_only_buys_more(panel):
+    # Sell-in up for three months with sales as usual: a season or a promotion bought ahead;
+    # stock piles up only when sales fall while the buying goes on.
+    network = panel()
+    assert (
+        network.order_less(2.0, "D03", three_months(network)).alerts("sellthrough_gap").height == 0
+    )

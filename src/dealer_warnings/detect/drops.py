@@ -36,6 +36,7 @@ from dealer_warnings.detect.signals import (
     persistent,
     quasi_poisson_tail,
     readings,
+    settle,
     share,
     strongest_window,
     t_tail,
@@ -93,14 +94,14 @@ def level_signal(
 
     `monthly` (dealer_id, month, res_noise, res_dof of the 1-month window) steadies a longer
     window's noise: see `window_noise`."""
-    v = pl.col(value).cast(pl.Float64)
-    n = pl.col(count).cast(pl.Float64)
+    v = settle(pl.col(value).cast(pl.Float64))
+    n = settle(pl.col(count).cast(pl.Float64))
     past = max(baseline.baseline_months, 2 * window)  # a longer window needs a steadier level
     half = max(3, past // 2)
     eligible = pl.col("history") >= settings.history_needed(baseline) + window - 1
     level = trimmed_mean(v.shift(window), past, half).over("dealer_id") * window
     f = frame.with_columns(
-        v.rolling_sum(window).over("dealer_id").alias("w_value"),
+        settle(v.rolling_sum(window).over("dealer_id")).alias("w_value"),
         pl.when(eligible).then(level).alias("w_baseline"),
     ).with_columns(((pl.col("w_value") + 1) / (pl.col("w_baseline") + 1)).alias("own_ratio"))
     f = f.with_columns(peer_median(pl.col("own_ratio")).fill_null(1.0).alias("w_peer"))
@@ -127,7 +128,7 @@ def level_signal(
         (trimmed_mean(n.shift(window), past, half).over("dealer_id") * window * factor).alias(
             "count_expected"
         ),
-        n.rolling_sum(window).over("dealer_id").alias("count_value"),
+        settle(n.rolling_sum(window).over("dealer_id")).alias("count_value"),
     )
     spread = pl.lit(1.0)
     if lumps is not None:
@@ -194,6 +195,11 @@ def level_readings(
     # Each of the last `persistence` months on its own is that far down: a late order or
     # report caught up the month after is not a fall.
     month_change = pl.col("w_value") / pl.col("w_expected") - 1
+    # Months in a row with nothing (`silent`), and `spell`: the last month with something and
+    # the silence after it, one group per dealer.
+    something = (settle(pl.col(value).cast(pl.Float64)) != 0).cast(pl.Int32)
+    spell = something.cum_sum().over("dealer_id")
+    silent = (1 - something).cum_sum().over("dealer_id", spell)
     lasting = one_month.select(
         "dealer_id",
         "month",
@@ -201,6 +207,8 @@ def level_readings(
             is_bad_change(month_change, settings.min_drop, settings.direction),
             settings.persistence,
         ).alias("lasting"),
+        spell.alias("spell"),
+        silent.alias("silent"),
     )
     per_window = []
     for window in settings.windows:
@@ -212,7 +220,7 @@ def level_readings(
         change = pl.col("w_value") / pl.col("w_expected") - 1
         # A window of nothing after a month of nothing is a dealer that stopped before it:
         # old news, told while its fall was in the window.
-        before = pl.col(value).shift(window).over("dealer_id")
+        before = settle(pl.col(value).cast(pl.Float64)).shift(window).over("dealer_id")
         news = (pl.col("w_value") > 0) | (before > 0)
         per_window.append(
             f.join(lasting, on=["dealer_id", "month"], how="left").with_columns(
@@ -229,6 +237,21 @@ def level_readings(
     keep = ["month", "dealer_id", "peer_group", "change", "candidate", "period"]
     keep += ["w_value", "w_expected", "w_baseline", "w_peer", "w_season", "w_p"]
     chosen = strongest_window([f.select(keep) for f in per_window], "w_p", settings.p_warning)
+    # Dormant: nothing for `dormant_months` months in a row after a fall already told (an
+    # alert since its last purchase, or in that month). A window that still holds its last
+    # purchases is old news then; a silence nobody was told of is still told.
+    told = (pl.col("candidate") & (pl.col("w_p") <= settings.p_warning)).fill_null(False)
+    told_before = (told.cast(pl.Int32).cum_sum() - told.cast(pl.Int32)).over("dealer_id", "spell")
+    dormant = (told_before > 0) & (pl.col("silent") >= settings.dormant_months)
+    chosen = (
+        chosen.join(
+            lasting.select("dealer_id", "month", "spell", "silent"),
+            on=["dealer_id", "month"],
+            how="left",
+        )
+        .sort("dealer_id", "month")
+        .with_columns((pl.col("candidate") & ~dormant.fill_null(False)).alias("candidate"))
+    )
     season = pl.col("w_season").exp() - 1
     season_note = (
         pl.when(season.abs() >= SEASON_NOTE_FROM)

@@ -19,6 +19,7 @@ MIN_NOISE = 0.05  # log-ratio noise floor: a 5% wobble is normal even for the st
 MIN_PRICE_NOISE = 0.01  # prices are steadier than volumes: a 1% wobble is normal
 MIN_NOISE_SAMPLES = 6  # months of residuals before the dealer's own noise is trusted
 MAX_SCORE = 10.0  # score = -log10(p), capped: beyond 1e-10 every alert is equally certain
+SETTLE_DECIMALS = 9  # float noise of sums (1e-12) is below this; any real amount is above
 ALL_DEALERS = "all dealers"  # the peer group of a dealer whose region is too small
 READING_COLUMNS = {
     "month": pl.Date,
@@ -39,6 +40,14 @@ ALERT_COLUMNS = (
     "month", "dealer_id", "indicator", "severity", "score", "explanation",
     "value", "expected", "baseline", "peer_change", "peer_group", "p_value",
 )  # fmt: skip
+
+
+def settle(expr: pl.Expr) -> pl.Expr:
+    """An amount or a sum of amounts rounded to SETTLE_DECIMALS: DuckDB and Polars add floats in
+    varying order, and a rolling sum that slides past non-zero months leaves 1e-12 where the
+    true value is 0 (or 4.999999999999 for 5). Without it, "ordered nothing" and "at least 5
+    complaints" flip with the order of additions."""
+    return expr.round(SETTLE_DECIMALS)
 
 
 def with_history(frame: pl.DataFrame) -> pl.DataFrame:

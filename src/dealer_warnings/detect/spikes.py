@@ -25,6 +25,7 @@ from dealer_warnings.detect.signals import (
     percent,
     period_label,
     readings,
+    settle,
     strongest_window,
 )
 
@@ -81,7 +82,7 @@ def count_signal(
         per_unit = robust_exposure_rate(v, e, settings.baseline_months, months_back)
         usual = per_unit * e.rolling_mean(window)
     f = frame.with_columns(
-        v.rolling_sum(window).over(*series).alias("c_value"),
+        settle(v.rolling_sum(window).over(*series)).alias("c_value"),
         usual.over(*series).alias("c_rate"),
     )
     count = pl.col("c_value")
