@@ -99,7 +99,7 @@ def with_noise(
     samples = (
         past.is_not_null().cast(pl.Float64).rolling_sum(settings.noise_months, min_samples=1) / gap
     )
-    frame = frame.with_columns(
+    own_spread = frame.lazy().with_columns(
         own.over(*by).alias(f"{prefix}_own_noise"),
         samples.over(*by).fill_null(0.0).alias(f"{prefix}_samples"),
     )
@@ -110,14 +110,18 @@ def with_noise(
         (weight * prior.pow(2) + n.fill_null(0) * pl.col(f"{prefix}_own_noise").fill_null(0).pow(2))
         / (weight + n.fill_null(0))
     ).sqrt()
-    return frame.with_columns(
-        pooled.fill_null(pl.col(f"{prefix}_own_noise"))
-        .clip(lower_bound=floor)
-        .alias(f"{prefix}_noise"),
-        (n.fill_null(0) + pl.when(prior.is_not_null()).then(weight).otherwise(0)).alias(
-            f"{prefix}_dof"
-        ),
-    ).drop(f"{prefix}_own_noise", f"{prefix}_samples")
+    return (
+        own_spread.with_columns(
+            pooled.fill_null(pl.col(f"{prefix}_own_noise"))
+            .clip(lower_bound=floor)
+            .alias(f"{prefix}_noise"),
+            (n.fill_null(0) + pl.when(prior.is_not_null()).then(weight).otherwise(0)).alias(
+                f"{prefix}_dof"
+            ),
+        )
+        .drop(f"{prefix}_own_noise", f"{prefix}_samples")
+        .collect()  # lazy: the expressions above share parts, computed once
+    )
 
 
 def t_tail(z: np.ndarray, dof: np.ndarray, direction: Direction) -> np.ndarray:
@@ -157,13 +161,28 @@ def negative_binomial_tail(
     r = 1 / np.maximum(alpha, 1e-9)
     poisson = alpha <= 1e-9
     q = expected / (expected + r)
-    upper = np.where(
-        k > 0,
-        np.where(poisson, gammainc(np.maximum(k, 1), expected), betainc(np.maximum(k, 1), r, q)),
-        1.0,
-    )
-    lower = np.where(poisson, gammaincc(k + 1, expected), betainc(r, k + 1, 1 - q))
-    return _directed(lower, upper, direction)
+
+    def upper() -> np.ndarray:
+        tail = np.ones_like(q)
+        on = k > 0
+        as_poisson, as_nb = on & poisson, on & ~poisson
+        tail[as_poisson] = gammainc(np.maximum(k[as_poisson], 1), expected[as_poisson])
+        tail[as_nb] = betainc(np.maximum(k[as_nb], 1), r[as_nb], q[as_nb])
+        return tail
+
+    def lower() -> np.ndarray:
+        tail = np.empty_like(q)
+        tail[poisson] = gammaincc(k[poisson] + 1, expected[poisson])
+        tail[~poisson] = betainc(r[~poisson], k[~poisson] + 1, 1 - q[~poisson])
+        return tail
+
+    # Each special function only where it applies, and only the tail the direction needs:
+    # they are most of detection's arithmetic.
+    if direction == "up":
+        return upper()
+    if direction == "down":
+        return lower()
+    return _directed(lower(), upper(), direction)
 
 
 def quasi_binomial_tail(
@@ -233,7 +252,8 @@ def readings(
     fired = (fired & (p_value <= settings.p_warning)).fill_null(False)
     severity = pl.when(critical & (p_value <= settings.p_critical)).then(pl.lit("critical"))
     return (
-        frame.with_columns(
+        frame.lazy()
+        .with_columns(
             value.alias("value"),
             expected.alias("expected"),
             baseline.alias("baseline"),
@@ -249,6 +269,7 @@ def readings(
             explanation.alias("explanation"),
         )
         .select(pl.col(c).cast(t) for c, t in READING_COLUMNS.items())
+        .collect()
     )
 
 

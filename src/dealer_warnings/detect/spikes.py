@@ -81,7 +81,7 @@ def count_signal(
         e = pl.col(exposure).cast(pl.Float64)
         per_unit = robust_exposure_rate(v, e, settings.baseline_months, months_back)
         usual = per_unit * e.rolling_mean(window)
-    f = frame.with_columns(
+    f = frame.lazy().with_columns(
         settle(v.rolling_sum(window).over(*series)).alias("c_value"),
         usual.over(*series).alias("c_rate"),
     )
@@ -108,6 +108,7 @@ def count_signal(
         f.with_columns(peer.alias("c_peer"))
         .with_columns((pl.col("c_rate") * window * pl.col("c_peer")).clip(lower_bound=MIN_EXPECTED).alias("c_expected"))
         .with_columns(((count - mean) ** 2 - count).alias("c_excess"), (mean**2).alias("c_scale"))
+        .collect()
     )  # fmt: skip
     f = with_dispersion(f, settings, baseline, by)
     tail = negative_binomial_tail(
@@ -168,8 +169,12 @@ def with_dispersion(
     # dealers gives the network this many units of sum(mu^2).
     prior = 2 * (1 + pl.col("network_dispersion") * typical).pow(2) / settings.dispersion_spread**2
     pooled = (own("c_excess") + prior * pl.col("network_dispersion")) / (own("c_scale") + prior)
-    return f.with_columns(pooled.clip(lower_bound=0.0).alias("c_dispersion")).drop(
-        "usual", "network_dispersion"
+    # Lazy: the shared rolling sums are computed once (eager evaluation repeats each).
+    return (
+        f.lazy()
+        .with_columns(pooled.clip(lower_bound=0.0).alias("c_dispersion"))
+        .drop("usual", "network_dispersion")
+        .collect()
     )
 
 

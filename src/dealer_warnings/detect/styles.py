@@ -75,25 +75,36 @@ def lines_in_top_styles(
         ]
 
     lines = style_month.select("dealer_id", "month", "style", "lines")
-    per_style = (
+    # Only the styles that are ever among its region's best sellers: each (dealer, style) is
+    # its own series, and the others would never be summed.
+    watched = (
         lines.select("dealer_id", "style")
         .unique()
-        .join(frame.select("dealer_id", "month"), on="dealer_id")
+        .join(frame.select("dealer_id", "region").unique(), on="dealer_id")
+        .join(top_styles.select("region", "style").unique(), on=["region", "style"], how="semi")
+        .select("dealer_id", "style")
+    )
+    per_style = (
+        watched.join(frame.select("dealer_id", "month"), on="dealer_id")
         .join(lines, on=["dealer_id", "style", "month"], how="left")
         .with_columns(pl.col("lines").fill_null(0))
         .sort("dealer_id", "style", "month")
         .with_columns(sums(pl.col("lines"), "dealer_id", "style"))
     )
+    named = top_styles.group_by("region", "month").agg(
+        pl.col("style").sort().str.join(", ").alias("top_styles")
+    )
     top = (
         frame.select("dealer_id", "month", "region")
         .join(top_styles, on=["region", "month"])
         .join(per_style, on=["dealer_id", "month", "style"], how="left")
-        .group_by("dealer_id", "month")
+        .group_by("dealer_id", "month", "region")
         .agg(
             pl.col("in_window").fill_null(0).sum().alias("top_lines"),
             pl.col("before").fill_null(0).sum().alias("usual_top"),
-            pl.col("style").sort().str.join(", ").alias("top_styles"),
         )
+        .join(named, on=["region", "month"])
+        .drop("region")
     )
     totals = (
         frame.select("dealer_id", "month")
