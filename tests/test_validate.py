@@ -110,22 +110,6 @@ def test_reconcile_quarantines_what_only_gx_flags_and_counts_the_agreement():
     ]
 
 
-def test_a_sampled_check_sees_every_quarantined_row_and_a_repeatable_sample_of_the_rest():
-    good = [f"O{i},S1,D1,2026-10-01,{i},10" for i in range(1, 41)]
-    rows = order_rows(*good[:20], "X1,S1,D9,2026-10-01,1,10", *good[20:], "X2,S1,D1,2026-10-01,0,1")
-    parsed = parse_batch(rows, ORDERS, RUN_DATE, pl.Series(["D1"]))
-    rules = contract_rules(ORDERS, RUN_DATE, ("D1",))
-
-    first = validate.check_batch("orders", rules, {"orders.csv": parsed}, sample_rows=5)
-    again = validate.check_batch("orders", rules, {"orders.csv": parsed}, sample_rows=5)
-
-    assert (first.rows, first.total) == (7, 42)  # 2 quarantined + 5 of the 40 loaded
-    assert first.failures_of("orders.csv")[LINE].to_list() == [22, 43]
-    _, counts = validate.reconcile(parsed, first.failures_of("orders.csv"))
-    assert counts == {"confirmed": 2, "gx_only": 0, "parse_only": 0}
-    assert again.outcomes == first.outcomes
-
-
 def test_a_miss_of_parsing_in_the_sample_makes_gx_check_every_row(folder, monkeypatch):
     # Fault injected: the Polars check for "quantity must not be 0" stops working, and every
     # other order line has quantity 0; GX samples 10 of the 200 rows, then checks them all.

@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 GX_NOTE = " (caught by the great-expectations check, not by parsing)"
 SAMPLE_SIZE = 5  # failing values or lines shown per expectation in messages and the report
-SAMPLE_SEED = 0  # the same files give the same sample of rows for GX to check
 FAILURE_SCHEMA = {"file": pl.Utf8, LINE: pl.Int64, "column_name": pl.Utf8, "reason": pl.Utf8}
 MART_COUNTS = (
     "orders",
@@ -342,47 +341,26 @@ def with_rank_gap(dealer_risk: pl.DataFrame) -> pl.DataFrame:
 
 
 def check_batch(
-    source: str,
-    rules: list[Rule],
-    parsed_by_file: dict[str, ParsedBatch],
-    sample_rows: int | None = None,
+    source: str, rules: list[Rule], parsed_by_file: dict[str, ParsedBatch]
 ) -> BatchCheck:
-    """GX over the parsed rows (`ParsedBatch.rows`) of every file of one source in this run.
-
-    With `sample_rows`, GX sees every row parsing quarantined (so it can confirm each one) and
-    a seeded random sample of at most `sample_rows` of the others. When the sample shows a row
-    parsing let through, parsing has a hole: GX then checks every row of the source, so no row
-    of that kind is loaded. Parsing has checked every row either way.
-    """
+    """GX over the parsed rows (`ParsedBatch.rows`) of every file of one source in this run:
+    all of them, or the sample of them the loader kept (see `ingest.loader`)."""
     files = list(parsed_by_file)
     frames = [
-        parsed.rows.with_columns(
-            pl.lit(name).alias("file"),
-            pl.col(LINE).is_in(parsed.bad[LINE].implode()).alias("quarantined"),
-        )
+        parsed.rows.with_columns(pl.lit(name).alias("file"))
         for name, parsed in parsed_by_file.items()
     ]
     batch = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
     if batch.height == 0:
         return BatchCheck(source, files, 0, [], pl.DataFrame(schema=FAILURE_SCHEMA))
-    expectations = [expectation_for(rule) for rule in rules]
-    loaded = batch.filter(~pl.col("quarantined"))
-    if sample_rows is not None and loaded.height > sample_rows:
-        sample = pl.concat(
-            [batch.filter(pl.col("quarantined")), loaded.sample(sample_rows, seed=SAMPLE_SEED)]
-        ).sort("file", LINE)
-        outcomes, failures = _check_rows(source, sample, expectations)
-        missed = failures.join(loaded, on=["file", LINE], how="semi")
-        if missed.height == 0:
-            return BatchCheck(source, files, sample.height, outcomes, failures, total=batch.height)
-    outcomes, failures = _check_rows(source, batch, expectations)
+    outcomes, failures = _check_rows(source, batch, [expectation_for(rule) for rule in rules])
     return BatchCheck(source, files, batch.height, outcomes, failures, total=batch.height)
 
 
 def _check_rows(
     source: str, rows: pl.DataFrame, expectations: list[Any]
 ) -> tuple[list[Outcome], pl.DataFrame]:
-    outcomes = run_suite(source, gx_frame(rows.drop("file", LINE, "quarantined")), expectations)
+    outcomes = run_suite(source, gx_frame(rows.drop("file", LINE)), expectations)
     return outcomes, row_failures(outcomes, rows.select("file", LINE))
 
 

@@ -178,14 +178,18 @@ def build_marts(con: duckdb.DuckDBPyConnection, as_of: date, since: date | None 
 
 
 def marts_since(con: duckdb.DuckDBPyConnection, run_id: int, as_of: date) -> date | None:
-    """The first month the marts must be built from for `as_of` after run `run_id` loaded its
-    rows: the earliest month those rows (or the earlier rows they restate) touch, or the month
-    after the one the marts were last built to, whichever is first. None: build every month
-    (nothing built yet, or `as_of` goes back before the last build)."""
+    """The first month run `run_id` must build the marts from for `as_of`: the earliest month
+    touched by the rows loaded since the marts were last built (or by the earlier rows those
+    restate), or the month after the one they were built to, whichever is first. None: build
+    every month (nothing built yet, or `as_of` goes back before the last build)."""
     built_to = first_row(con, "SELECT max(month) FROM dealer_month")[0]
-    if built_to is None or as_of < built_to:
+    built_by = first_row(
+        con, "SELECT max(run_id) FROM runs WHERE kind <> 'load' AND run_id < ?", [run_id]
+    )[0]
+    if built_to is None or built_by is None or as_of < built_to:
         return None
-    changed = first_row(con, sql_text("queries/first_changed_month.sql"), {"run_id": run_id})[0]
+    query = sql_text("queries/first_changed_month.sql")
+    changed = first_row(con, query, {"built_by": built_by})[0]
     after_build = date(built_to.year + built_to.month // 12, built_to.month % 12 + 1, 1)
     return min(changed, after_build) if changed else after_build
 

@@ -307,3 +307,26 @@ def test_a_rejected_file_loads_once_the_missing_alias_is_configured(wh):
 
     assert (outcome.status, outcome.rows_loaded) == ("loaded", 1)
     assert wh.rows("SELECT order_id, quantity FROM stg_orders") == [("O1", 5)]
+
+
+def test_great_expectations_keeps_every_quarantined_row_and_a_repeatable_sample(wh):
+    import polars as pl
+
+    from dealer_warnings.contract import SOURCES
+    from dealer_warnings.ingest.headers import HeaderMatcher
+    from dealer_warnings.ingest.loader import read_file
+
+    good = [f"O{i},S1,D1,2026-10-01,{i},10" for i in range(1, 41)]
+    path = wh.write(
+        "orders.csv", ORDER_HEADER, *good[:20], "X1,S1,D9,2026-10-01,1,10", *good[20:],
+        "X2,S1,D1,2026-10-01,0,1",
+    )  # fmt: skip
+    read = read_file(path, SOURCES["orders"], RUN_DATE, pl.Series(["D1"]), HeaderMatcher({}))
+
+    first, again = read.for_gx(5), read.for_gx(5)
+
+    assert first.parsed.rows.height == 7  # the 2 quarantined rows and 5 of the 40 loaded
+    assert {22, 43} <= set(first.parsed.rows["_line"])
+    assert first.parsed.rows.equals(again.parsed.rows)
+    assert first.batch["line"].to_list() == first.parsed.rows["_line"].to_list()
+    assert read.for_gx(None) is read and read.for_gx(40) is read

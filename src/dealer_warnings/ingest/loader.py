@@ -1,16 +1,18 @@
 """Load a folder of input files into the warehouse: each file loaded, rejected or skipped, and
 each of its rows either loaded or quarantined, all recorded in the `loads` ledger.
 
-In three passes: every new file is read and parsed (dealers first, so the other sources can be
-matched against them); great-expectations checks each source's rows as one batch; then each
-file is written. A file's rows are written only once both checks have judged them.
+Source by source (dealers first, so the other sources are matched against them), file by file:
+each file is read, parsed and written, and only a sample of its rows is kept in memory, so a
+load needs the memory of its largest file, not of the folder. great-expectations then checks
+each source's kept rows as one batch; a row it flags that parsing let through is moved from the
+loaded rows to the quarantine. All of it happens inside the caller's transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from dealer_warnings.ingest.totals import TOTAL_REASON, total_rows
 from dealer_warnings.validate import BatchCheck
 from dealer_warnings.warehouse import first_row, next_id
 
+GX_SAMPLE_SEED = 0  # the same file gives the same sample of rows for great-expectations
 QUARANTINE_SCHEMA = {
     "line": pl.Int64,
     "column_name": pl.Utf8,
@@ -47,6 +50,7 @@ class FileOutcome:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     rows_replaced: int = 0
+    load_id: int | None = None  # its row in the `loads` ledger, once loaded
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -86,14 +90,26 @@ class ReadFile:
     set_aside: pl.DataFrame  # QUARANTINE_SCHEMA: total rows and lines that fit no column
     rows_read: int  # the batch's rows and the lines that fit no column
     notes: list[str]
-    gx_only: int = 0  # rows only the great-expectations check flagged
 
-    def fold_in(self, check: BatchCheck) -> None:
-        """Take the great-expectations verdict on this file's rows into its judgement."""
-        self.parsed, agreement = validate.reconcile(self.parsed, check.failures_of(self.path.name))
-        self.gx_only = agreement["gx_only"]
-        for key, count in agreement.items():
-            setattr(check, key, getattr(check, key) + count)
+    def for_gx(self, quota: int | None) -> ReadFile:
+        """What great-expectations checks of this file once it is written: every row parsing
+        quarantined and a seeded sample of at most `quota` of the loaded ones (None: all)."""
+        if quota is None or self.parsed.good.height <= quota:
+            return self
+        kept = pl.concat(
+            [
+                self.parsed.bad.select(LINE),
+                self.parsed.good.select(LINE).sample(quota, seed=GX_SAMPLE_SEED),
+            ]
+        )
+        parsed = ParsedBatch(
+            self.parsed.good.join(kept, on=LINE, how="semi"),
+            self.parsed.bad,
+            self.parsed.rows.join(kept, on=LINE, how="semi"),
+        )
+        batch = self.batch.join(kept.rename({LINE: "line"}), on="line", how="semi")
+        return ReadFile(self.path, self.source, self.file_format, batch, parsed,
+                        self.set_aside.clear(), self.rows_read, [])  # fmt: skip
 
 
 @dataclass
@@ -112,80 +128,132 @@ def load_folder(
     gx_check_rows: int | None = None,
 ) -> FolderLoad:
     """Load every new file of the folder inside the caller's transaction; GX checks at most
-    `gx_check_rows` loaded rows per source (None: all)."""
+    `gx_check_rows` loaded rows per source (None: all), and every row parsing quarantined."""
     paths = input_files(input_dir)
-    stored_dealers = set(con.sql("SELECT dealer_id FROM stg_dealers").pl()["dealer_id"])
-    reads = read_files(con, paths, run_date, matcher, stored_dealers, on_file)
-    checks = check_sources(reads.values(), run_date, stored_dealers, gx_check_rows)
-    files = [write_file(con, path, digest, read, run_id) for path, (digest, read) in reads.items()]
-    return FolderLoad(files, checks)
-
-
-Read = tuple[str, "ReadFile | FileRejected | None"]  # digest, and the file read or why not
-
-
-def read_files(
-    con: duckdb.DuckDBPyConnection,
-    paths: list[Path],
-    run_date: date,
-    matcher: HeaderMatcher,
-    stored_dealers: set[str],
-    on_file: Callable[[Path], None] | None,
-) -> dict[Path, Read]:
-    """Read and parse every file that is new and belongs to a source (None: skipped or ignored).
-
-    `paths` come dealers first; other sources are matched against the stored dealers and the
-    dealer rows read before them.
-    """
-    reads: dict[Path, Read] = {}
-    read_digests: set[str] = set()
-    known = set(stored_dealers)
-    for path in paths:
-        if on_file:
-            on_file(path)
-        digest, source = sha256(path), source_for_file(path.name)
-        if source is None or digest in read_digests or _loaded_as(con, digest):
-            reads[path] = (digest, None)
-            continue
-        dealers = pl.Series(sorted(known), dtype=pl.Utf8) if source.needs_known_dealer else None
-        try:
-            read = read_file(path, source, run_date, dealers, matcher)
-        except FileRejected as rejection:
-            reads[path] = (digest, rejection)
-            continue
-        reads[path] = (digest, read)
-        read_digests.add(digest)
-        if source.name == "dealers":
-            known |= set(read.parsed.good["dealer_id"])
-    return reads
-
-
-def check_sources(
-    reads: Iterable[Read], run_date: date, stored_dealers: set[str], sample_rows: int | None
-) -> list[BatchCheck]:
-    """great-expectations over each source's rows, folded into each file's judgement.
-
-    Dealer ids are checked against the stored dealers and the dealer rows this check let pass.
-    """
-    files = [read for _, read in reads if isinstance(read, ReadFile)]
-    known = set(stored_dealers)
+    outcomes: dict[Path, FileOutcome] = {}
     checks = []
     for name in SOURCE_ORDER:
         source = SOURCES[name]
-        of_source = [f for f in files if f.source is source]
-        dealers = tuple(sorted(known)) if source.needs_known_dealer else None
-        check = validate.check_batch(
-            name,
-            contract_rules(source, run_date, dealers),
-            {f.path.name: f.parsed for f in of_source},
-            sample_rows,
-        )
-        for read in of_source:
-            read.fold_in(check)
-            if name == "dealers":
-                known |= set(read.parsed.good["dealer_id"])
-        checks.append(check)
-    return checks
+        of_source = [p for p in paths if source_for_file(p.name) is source]
+        known = _known_dealers(con) if source.needs_known_dealer else None
+        quota = None if gx_check_rows is None else -(-gx_check_rows // max(len(of_source), 1))
+        kept: dict[Path, tuple[int, ReadFile]] = {}  # load id and GX's rows, per written file
+        for path in of_source:
+            if on_file:
+                on_file(path)
+            digest = sha256(path)
+            read = (
+                None if _loaded_as(con, digest) else _read(path, source, run_date, known, matcher)
+            )
+            outcome = write_file(con, path, digest, read, run_id)
+            outcomes[path] = outcome
+            if isinstance(read, ReadFile) and outcome.load_id is not None:
+                kept[path] = (outcome.load_id, read.for_gx(quota))
+        checks.append(check_source(con, source, kept, outcomes, run_date, known, matcher))
+    for path in paths:  # names that match no source
+        if path not in outcomes:
+            if on_file:
+                on_file(path)
+            outcomes[path] = write_file(con, path, sha256(path), None, run_id)
+    return FolderLoad([outcomes[p] for p in paths], checks)
+
+
+def _known_dealers(con: duckdb.DuckDBPyConnection) -> pl.Series:
+    """The dealers stored so far, this run's included (its dealer files load first)."""
+    return con.sql("SELECT dealer_id FROM stg_dealers ORDER BY dealer_id").pl()["dealer_id"]
+
+
+def _read(
+    path: Path, source: Source, run_date: date, known: pl.Series | None, matcher: HeaderMatcher
+) -> ReadFile | FileRejected:
+    try:
+        return read_file(path, source, run_date, known, matcher)
+    except FileRejected as rejection:
+        return rejection
+
+
+def check_source(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    kept: dict[Path, tuple[int, ReadFile]],
+    outcomes: dict[Path, FileOutcome],
+    run_date: date,
+    known: pl.Series | None,
+    matcher: HeaderMatcher,
+) -> BatchCheck:
+    """great-expectations over the kept rows of the source's written files; the loaded rows it
+    flags are moved to the quarantine. When GX finds such a row in a sample, parsing has a
+    hole: every row of those files is read again and checked (only on such a night)."""
+    rules = contract_rules(source, run_date, None if known is None else tuple(known))
+    parsed = {path.name: read.parsed for path, (_, read) in kept.items()}
+    total = sum(outcomes[path].rows_read for path in kept)
+    check = validate.check_batch(source.name, rules, parsed)
+    sampled = any(
+        read.parsed.rows.height < outcomes[path].rows_read for path, (_, read) in kept.items()
+    )
+    if sampled and _gx_only_rows(check, kept):
+        rereads = {path: (load_id, read_file(path, source, run_date, known, matcher))
+                   for path, (load_id, _) in kept.items()}  # fmt: skip
+        parsed = {path.name: read.parsed for path, (_, read) in rereads.items()}
+        check, kept = validate.check_batch(source.name, rules, parsed), rereads
+    check.total = total
+    for path, (load_id, read) in kept.items():
+        reconciled, agreement = validate.reconcile(read.parsed, check.failures_of(path.name))
+        for key, count in agreement.items():
+            setattr(check, key, getattr(check, key) + count)
+        if agreement["gx_only"]:
+            caught = reconciled.bad.join(read.parsed.bad, on=LINE, how="anti")
+            outcomes[path] = _move_to_quarantine(con, read, load_id, caught, outcomes[path])
+    return check
+
+
+def _gx_only_rows(check: BatchCheck, kept: dict[Path, tuple[int, ReadFile]]) -> bool:
+    """Whether GX flags a row parsing loaded (not one it quarantined)."""
+    return any(
+        check.failures_of(path.name).join(read.parsed.bad.select(LINE), on=LINE, how="anti").height
+        for path, (_, read) in kept.items()
+    )
+
+
+def _move_to_quarantine(
+    con: duckdb.DuckDBPyConnection,
+    read: ReadFile,
+    load_id: int,
+    caught: pl.DataFrame,
+    outcome: FileOutcome,
+) -> FileOutcome:
+    """Rows of a written file that only GX flagged: out of valid_, into the quarantine, and
+    the file's ledger row says so."""
+    source = read.source
+    bad = with_row_json(caught.rename({LINE: "line"}), read.batch).select(list(QUARANTINE_SCHEMA))
+    con.register("gx_caught", bad)
+    con.execute(
+        f"DELETE FROM valid_{source.name} WHERE load_id = ? "
+        "AND line IN (SELECT line FROM gx_caught)",
+        [load_id],
+    )
+    con.execute(
+        "INSERT INTO quarantine BY NAME SELECT ?::BIGINT AS load_id, ? AS source, "
+        "? AS file_name, * FROM gx_caught",
+        [load_id, source.name, read.path.name],
+    )
+    con.unregister("gx_caught")
+    first = caught.row(0, named=True)
+    note = (
+        f"{caught.height} row(s) caught by the great-expectations check only, e.g. line "
+        f"{first[LINE]}: {first['reason']}"
+    )
+    outcome = replace(
+        outcome,
+        rows_loaded=outcome.rows_loaded - caught.height,
+        rows_quarantined=outcome.rows_quarantined + caught.height,
+        message="; ".join(m for m in (outcome.message, note) if m),
+    )
+    con.execute(
+        "UPDATE loads SET rows_loaded = ?, rows_quarantined = ?, message = ? WHERE load_id = ?",
+        [outcome.rows_loaded, outcome.rows_quarantined, outcome.message, load_id],
+    )
+    return outcome
 
 
 def _loaded_as(con: duckdb.DuckDBPyConnection, digest: str) -> tuple | None:
@@ -286,7 +354,7 @@ def write_file(
         )  # fmt: skip
     load_id = next_id(con, "loads", "load_id")
     if isinstance(read, ReadFile):
-        outcome = _insert(con, read, load_id, run_id)
+        outcome = replace(_insert(con, read, load_id, run_id), load_id=load_id)
     elif isinstance(read, FileRejected):
         outcome = FileOutcome(path.name, source_name, "rejected", str(read))
     else:
@@ -342,8 +410,6 @@ def _insert(
         notes.append(
             f"{judged_bad.height} row(s) quarantined, e.g. line {first[LINE]}: {first['reason']}"
         )
-    if read.gx_only:
-        notes.append(f"{read.gx_only} of them caught by the great-expectations check only")
     return FileOutcome(
         read.path.name, source.name, "loaded", "; ".join(notes),
         rows_read=read.rows_read, rows_loaded=good.height,
