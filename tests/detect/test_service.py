@@ -75,7 +75,7 @@ def test_a_case_closed_after_the_month_end_was_open_at_it():
             "AS t(complaint_id, dealer_id, opened_on, category, severity, closed_on)"
         )
         query = warehouse.sql_text("marts/dealer_case_month.sql")
-        rows = con.sql(query, params={"as_of": date(2026, 9, 1)}).pl()
+        rows = con.sql(query, params={"as_of": date(2026, 9, 1), "since": date.min}).pl()
 
     september = rows.filter(pl.col("month") == date(2026, 9, 1))
     assert sorted(september["complaint_id"]) == ["C1", "C3"]  # C2 closed on the last day
