@@ -44,6 +44,13 @@ def quality_spike(
     clusters = cluster_readings(frame, inputs, own, settings.baseline)
     if clusters.is_empty():
         return counted
+    # The peers' change in incidents that month (the count test's), for the record.
+    peers = counted.select("month", "dealer_id", pl.col("peer_change").alias("peers"))
+    clusters = (
+        clusters.join(peers, on=["month", "dealer_id"], how="left")
+        .with_columns(pl.col("peers").alias("peer_change"))
+        .drop("peers")
+    )
     # Per dealer-month: a test that fired (the count first), else the more improbable one.
     both = pl.concat(
         [
