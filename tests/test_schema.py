@@ -19,6 +19,7 @@ ANALYST_OBJECTS = (
     "dealer_sku_month",
     "dealer_style_month",
     "dealer_category_month",
+    "dealer_defect_month",
     "dealer_case_month",
     "alerts",
     "indicator_readings",

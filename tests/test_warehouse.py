@@ -20,6 +20,7 @@ MART_ORDER = {
     "dealer_category_month": ["dealer_id", "month", "category"],
     "dealer_case_month": ["dealer_id", "month", "complaint_id"],
     "dealer_style_month": ["dealer_id", "month", "style"],
+    "dealer_defect_month": ["dealer_id", "month", "sku", "defect_type"],
 }
 
 

@@ -254,6 +254,20 @@ class QualitySpikeSettings(SpikeSettings):
         "come in clusters of one faulty batch)",
     )
     min_count: int = Field(4, ge=1, description="fewest incidents in the month that can alert")
+    min_cluster: int = Field(
+        3,
+        ge=2,
+        description="fewest incidents of one SKU with one defect type in a month that can alert "
+        "as a cluster (one faulty batch), however few incidents the dealer has in all",
+    )
+    network_mix_weight: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="weight of the network's SKU mix in the chance that an incident names a "
+        "SKU (the rest: the dealer's own share of units): a SKU the dealer seldom bought can "
+        "still have incidents",
+    )
 
 
 class ServiceOverdueSettings(SpikeSettings):
@@ -338,6 +352,12 @@ class CategorySpikeSettings(SpikeSettings):
         ("logistics", "packaging", "design"),
         min_length=1,
         description="complaint categories watched one by one",
+    )
+    combined: dict[str, tuple[str, ...]] = Field(
+        default_factory=lambda: {"logistics and packaging": ("logistics", "packaging")},
+        description="categories also watched together, under a name of their own: one delivery "
+        "problem (a carrier, a warehouse) shows up as logistics and as packaging complaints, "
+        "and their sum rises clearly where neither alone does",
     )
     min_count: int = Field(
         4, ge=1, description="minimum volume: fewest complaints of the category in the window"

@@ -360,6 +360,9 @@ def read_detect_input(con: duckdb.DuckDBPyConnection) -> DetectInput:
         dealer_style_month=table(
             "SELECT * FROM dealer_style_month ORDER BY dealer_id, month, style"
         ),
+        dealer_defect_month=table(
+            "SELECT * FROM dealer_defect_month ORDER BY dealer_id, month, sku, defect_type"
+        ),
     )
 
 

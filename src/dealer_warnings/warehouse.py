@@ -36,6 +36,7 @@ MARTS = (
     "dealer_category_month",
     "dealer_case_month",
     "dealer_style_month",
+    "dealer_defect_month",
 )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from dealer_warnings.config import DetectSettings
+
 
 def test_category_spike_fires_when_one_kind_of_complaint_jumps(panel, assert_explained):
     network = panel()
@@ -45,3 +47,31 @@ def test_category_spike_needs_min_history_months(panel, alerting_with_newcomer):
         return network.set("packaging", 15, dealer, network.last)
 
     assert alerting_with_newcomer(panel(), jump, "category_spike") == {"D03"}
+
+
+def test_logistics_and_packaging_together_fire_where_neither_alone_does(panel, assert_explained):
+    # One delivery problem, split over two categories and two months: 5 logistics and 3
+    # packaging complaints a month against about one each. Neither category alone is
+    # improbable enough; their sum, watched as a category of its own, is.
+    network = panel(n_dealers=12).set("packaging", 1)
+    months = network.months[-2:]
+    hit = network.set("logistics", 5, "D03", months).set("packaging", 3, "D03", months)
+
+    alerts = hit.alerts("category_spike")
+    assert alerts["dealer_id"].to_list() == ["D03"]
+    assert_explained(
+        alerts.row(0, named=True),
+        f"16 logistics and packaging complaints in {months[0]:%b %Y} to {months[1]:%b %Y}",
+    )
+    apart = DetectSettings(category_spike={"combined": {}})
+    assert hit.alerts("category_spike", apart).height == 0
+
+
+def test_logistics_and_packaging_together_are_quiet_when_a_whole_region_gets_them(panel):
+    # A carrier failing a whole region: every dealer there gets the same rise, so the peers'
+    # change explains it.
+    network = panel(n_dealers=12, regions=("North", "South")).set("packaging", 1)
+    north, months = network.in_region("North"), network.months[-2:]
+    strike = network.set("logistics", 5, north, months).set("packaging", 3, north, months)
+
+    assert strike.alerts("category_spike").height == 0

@@ -1,6 +1,8 @@
 """Complaints of one kind rising for a dealer against its peers (`category_spike`): logistics,
 packaging or design trouble that a dealer's total complaints may not show yet. Each category
 gets its own rate, peers and spread; a region-wide wave (a carrier strike) moves the peers too.
+Categories that one cause feeds together (a delivery problem: logistics and packaging) are also
+watched as their sum, a part of its own.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ def category_spike(
     frame: pl.DataFrame, inputs: DetectInput, settings: DetectSettings
 ) -> pl.DataFrame:
     own = settings.category_spike
-    categories = pl.DataFrame({"category": list(own.categories)})
+    categories = pl.DataFrame({"category": [*own.categories, *own.combined]})
     counts = inputs.dealer_category_month.select("dealer_id", "month", "category", "complaints")
+    counts = pl.concat(
+        [counts, *(combined(counts, name, parts) for name, parts in own.combined.items())]
+    )
     per_category = (
         frame.select("dealer_id", "month", "history", "peer_group", "orders")
         .join(categories, how="cross")
@@ -34,4 +39,14 @@ def category_spike(
         pl.col("category") + " complaints",
         by=("category",),
         exposures=(None, "orders"),
+    )
+
+
+def combined(counts: pl.DataFrame, name: str, parts: tuple[str, ...]) -> pl.DataFrame:
+    """The complaints of `parts` summed per dealer-month, as the category `name`."""
+    return (
+        counts.filter(pl.col("category").is_in(list(parts)))
+        .group_by("dealer_id", "month")
+        .agg(pl.col("complaints").sum())
+        .select("dealer_id", "month", pl.lit(name).alias("category"), "complaints")
     )

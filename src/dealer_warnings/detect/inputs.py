@@ -1,6 +1,6 @@
 """What detection reads: the monthly marts up to the as-of month, and the dealers.
 
-The case, category and style marts are optional (empty by default), so a small test can hand
+The case, category, style and defect marts are optional (empty by default), so a small test can hand
 over only what its indicator needs.
 """
 
@@ -23,6 +23,10 @@ CASE_MONTH = {"dealer_id": pl.Utf8, "month": pl.Date, "complaint_id": pl.Utf8, "
 STYLE_MONTH = {
     "dealer_id": pl.Utf8, "month": pl.Date, "style": pl.Utf8, "lines": pl.Int64, "units": pl.Int64,
 }  # fmt: skip
+DEFECT_MONTH = {
+    "dealer_id": pl.Utf8, "month": pl.Date, "sku": pl.Utf8, "defect_type": pl.Utf8,
+    "incidents": pl.Int64,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,9 @@ class DetectInput:
     dealer_style_month: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema=STYLE_MONTH)
     )  # order lines and units per style
+    dealer_defect_month: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=DEFECT_MONTH)
+    )  # quality incidents per SKU and defect type
 
     def frame(self, baseline: BaselineSettings) -> pl.DataFrame:
         """dealer_month with region, tier, history and peer group: what indicators start from."""
