@@ -228,11 +228,12 @@ def test_a_failed_mart_expectation_fails_the_run_and_keeps_nothing(folder, monke
     # rebuilds (the check covers the months a run rebuilt; earlier ones were checked before).
     build = warehouse.build_marts
 
-    def duplicating(con, as_of, since=None):
-        build(con, as_of, since)
+    def duplicating(con, as_of, run_id=None):
+        since = build(con, as_of, run_id)
         con.execute(
             "INSERT INTO dealer_month SELECT * FROM dealer_month WHERE month = ? LIMIT 1", [since]
         )
+        return since
 
     monkeypatch.setattr(warehouse, "build_marts", duplicating)
     folder.write("orders_2.csv", ORDER_HEADER, "O2,S1,D2,2026-09-01,5,10")

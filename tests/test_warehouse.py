@@ -48,9 +48,9 @@ def test_an_incremental_build_of_the_marts_equals_a_full_one(demo_input, tmp_pat
     built_since = []
     build = warehouse.build_marts
 
-    def recording(con, as_of, since=None):
-        built_since.append(since)
-        build(con, as_of, since)
+    def recording(con, as_of, run_id=None):
+        built_since.append(build(con, as_of, run_id))
+        return built_since[-1]
 
     monkeypatch.setattr(warehouse, "build_marts", recording)
     pipeline.run(folder, db, OCTOBER, settings)
@@ -63,3 +63,23 @@ def test_an_incremental_build_of_the_marts_equals_a_full_one(demo_input, tmp_pat
     assert incremental["dealer_month"]["month"].max() == OCTOBER
     for name in MART_ORDER:
         assert_frame_equal(incremental[name], full[name], check_exact=False, rtol=1e-12)
+
+
+def test_a_new_mart_definition_rebuilds_every_month(demo_input, tmp_path):
+    settings = Settings(ingest={"run_date": date(2026, 11, 23)})
+    db = tmp_path / "warehouse.duckdb"
+    pipeline.run(demo_input, db, SEPTEMBER, settings)
+    with warehouse.connect(db, settings.warehouse) as con:
+        con.execute("UPDATE mart_builds SET definition_sha256 = 'v1' WHERE mart = 'dealer_month'")
+        con.execute("DELETE FROM dealer_month WHERE month < '2025-01-01'")  # as v1 left it
+        run_id = warehouse.next_id(con, "runs", "run_id")
+        con.execute("INSERT INTO runs (run_id, kind, run_date) VALUES (?, 'detect', ?)",
+                    [run_id, date(2026, 11, 23)])  # fmt: skip
+
+        assert warehouse.build_marts(con, OCTOBER, run_id) == warehouse.EVERY_MONTH
+        first_month = con.sql("SELECT min(month) FROM dealer_month").fetchall()[0][0]
+        rebuilt = con.sql(
+            "SELECT mart FROM mart_builds WHERE run_id = ? ORDER BY 1", params=[run_id]
+        )
+        assert first_month < date(2025, 1, 1)
+        assert len(rebuilt.fetchall()) == len(warehouse.MARTS)

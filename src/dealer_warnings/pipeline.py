@@ -312,8 +312,7 @@ def _detect_in(
 ) -> DetectReport:
     """Marts up to `last`, then readings, alerts, ranks and health grades for first..last, in
     the caller's transaction. Every month's rows use only data up to that month."""
-    since = warehouse.marts_since(con, run_id, last)
-    warehouse.build_marts(con, last, since)
+    rebuilt_from = min(warehouse.build_marts(con, last, run_id), first)
     inputs = read_detect_input(con)
     readings = readings_of(inputs, settings.detect)
     in_range = pl.col("month").is_between(first, last)
@@ -336,7 +335,6 @@ def _detect_in(
         "SELECT * FROM ranked_alerts WHERE month = ? ORDER BY rank LIMIT ?",
         params=[last, settings.top_n],
     ).pl()
-    rebuilt_from = warehouse.EVERY_MONTH if since is None else min(since, first)
     return DetectReport(run_id, first, last, counts, top.to_dicts(), rebuilt_from)
 
 

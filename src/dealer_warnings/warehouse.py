@@ -8,6 +8,7 @@ read (COMMENT ON the object and each column). Values reach SQL as parameters, ne
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -156,39 +157,52 @@ def apply_comments(con: duckdb.DuckDBPyConnection, names: list[str] | tuple[str,
         con.execute(sql_text(f"comments/{name}.sql"))
 
 
-def build_marts(con: duckdb.DuckDBPyConnection, as_of: date, since: date | None = None) -> None:
-    """Build the monthly marts up to the as-of month (first day of the month): all months
-    (`since` None), or only `since`..`as_of`, keeping the stored months before `since`."""
+def build_marts(con: duckdb.DuckDBPyConnection, as_of: date, run_id: int | None = None) -> date:
+    """Build the monthly marts up to the as-of month (first day of the month) for run `run_id`,
+    each from the first month that changed since its last build (`mart_builds`); returns the
+    earliest month rebuilt (EVERY_MONTH: all of them). Without a run id, every month."""
     # DuckDB 2.0 bug: with a lower date bound on the order lines, its compressed
     # materialization packs dealer_month's sums into a too-small integer and the build fails
     # ("Type INT128 ... out of range for the destination type INT8"). Off for the marts only.
     con.execute("SET disabled_optimizers = 'compressed_materialization'")
+    rebuilt = []
     try:
         for name in MARTS:
-            mart, values = sql_text(f"marts/{name}.sql"), {"as_of": as_of, "since": since}
+            mart = sql_text(f"marts/{name}.sql")
+            digest = hashlib.sha256(mart.encode()).hexdigest()
+            since = None if run_id is None else _mart_since(con, name, digest, run_id, as_of)
             if since is None:
-                values["since"] = EVERY_MONTH
-                con.execute(f"CREATE OR REPLACE TABLE {name} AS\n{mart}", values)
+                con.execute(
+                    f"CREATE OR REPLACE TABLE {name} AS\n{mart}",
+                    {"as_of": as_of, "since": EVERY_MONTH},
+                )
+                apply_comments(con, [name])
             else:
                 con.execute(f"DELETE FROM {name} WHERE month >= ?", [since])
-                con.execute(f"INSERT INTO {name} BY NAME\n{mart}", values)
+                con.execute(f"INSERT INTO {name} BY NAME\n{mart}", {"as_of": as_of, "since": since})
+            con.execute(
+                "INSERT OR REPLACE INTO mart_builds VALUES (?, ?, ?, ?)",
+                [name, digest, as_of, run_id],
+            )
+            rebuilt.append(since or EVERY_MONTH)
     finally:
         con.execute("RESET disabled_optimizers")
-    if since is None:
-        apply_comments(con, MARTS)
+    return min(rebuilt)
 
 
-def marts_since(con: duckdb.DuckDBPyConnection, run_id: int, as_of: date) -> date | None:
-    """The first month run `run_id` must build the marts from for `as_of`: the earliest month
-    touched by the rows loaded since the marts were last built (or by the earlier rows those
-    restate), or the month after the one they were built to, whichever is first. None: build
-    every month (nothing built yet, or `as_of` goes back before the last build)."""
-    built_to = first_row(con, "SELECT max(month) FROM dealer_month")[0]
-    built_by = first_row(
-        con, "SELECT max(run_id) FROM runs WHERE kind <> 'load' AND run_id < ?", [run_id]
-    )[0]
-    if built_to is None or built_by is None or as_of < built_to:
+def _mart_since(
+    con: duckdb.DuckDBPyConnection, mart: str, digest: str, run_id: int, as_of: date
+) -> date | None:
+    """The first month `mart` must be rebuilt from: the earliest month touched by the rows
+    loaded since its last build (or by the earlier rows those restate), or the month after
+    the one it was built to, whichever is first. None: rebuild every month (never built, built
+    by another definition or outside a run, or `as_of` goes back before the last build)."""
+    last = first_row(
+        con, "SELECT definition_sha256, as_of, run_id FROM mart_builds WHERE mart = ?", [mart]
+    )
+    if last is None or last[0] != digest or last[2] is None or as_of < last[1]:
         return None
+    _, built_to, built_by = last
     query = sql_text("queries/first_changed_month.sql")
     changed = first_row(con, query, {"built_by": built_by})[0]
     after_build = date(built_to.year + built_to.month // 12, built_to.month % 12 + 1, 1)
