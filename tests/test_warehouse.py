@@ -62,7 +62,7 @@ def test_an_incremental_build_of_the_marts_equals_a_full_one(demo_input, tmp_pat
 
     assert incremental["dealer_month"]["month"].max() == OCTOBER
     for name in MART_ORDER:
-        assert_frame_equal(incremental[name], full[name], check_exact=False, rtol=1e-12)
+        assert_frame_equal(incremental[name], full[name], check_exact=False, rel_tol=1e-12)
 
 
 def test_a_new_mart_definition_rebuilds_every_month(demo_input, tmp_path):
