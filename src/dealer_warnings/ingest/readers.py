@@ -104,13 +104,15 @@ def read_csv(path: Path, header_score: Callable[[list[str]], int]) -> TextTable:
     if not data.strip():
         raise FileRejected("the file is empty (expected a header row and data rows)")
     text, encoding = decode(data)
-    head_lines = text.splitlines()[:HEADER_SCAN_ROWS]
+    head_lines = _head(text).splitlines()[:HEADER_SCAN_ROWS]
     delimiter = max(DELIMITERS, key=lambda d: sum(line.count(d) for line in head_lines[:5]))
     head_rows = list(csv.reader(head_lines, delimiter=delimiter))
     header_index = find_header(head_rows, header_score)
+    # UTF-8 bytes go to Polars as they are (after a BOM); other encodings as re-encoded text.
+    utf8 = {"utf-8": data, "utf-8-sig": data[3:]}.get(encoding) or text.encode("utf-8")
     try:
         frame = pl.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(utf8),
             separator=delimiter,
             skip_rows=header_index,
             infer_schema=False,
@@ -128,6 +130,17 @@ def read_csv(path: Path, header_score: Callable[[list[str]], int]) -> TextTable:
         pl.col(LINE).cast(pl.Int64)
     )
     return TextTable(frame, encoding, header_index + 1)
+
+
+def _head(text: str) -> str:
+    """The text up to its HEADER_SCAN_ROWS-th line break (where a header can be), not the
+    whole file: splitting every line of a large export only to look at its first ones costs."""
+    end = -1
+    for _ in range(HEADER_SCAN_ROWS + 1):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text
+    return text[:end]
 
 
 def split_ragged(text: str, delimiter: str, header_index: int) -> tuple[pl.DataFrame, pl.DataFrame]:
