@@ -110,24 +110,23 @@ def test_reconcile_quarantines_what_only_gx_flags_and_counts_the_agreement():
     ]
 
 
-def test_a_miss_of_parsing_in_the_sample_makes_gx_check_every_row(folder, monkeypatch):
-    # Fault injected: the Polars check for "quantity must not be 0" stops working, and every
-    # other order line has quantity 0; GX samples 10 of the 200 rows, then checks them all.
-    working = parse.failing
-    monkeypatch.setattr(
-        parse,
-        "failing",
-        lambda rule: pl.lit(False) if rule.kind is RuleKind.NONZERO else working(rule),
+def load_with_gx_sample(folder, rows: int) -> tuple[pipeline.LoadReport, validate.BatchCheck]:
+    """Load the folder with GX checking a sample of `rows` per source; the report and the
+    orders' check."""
+    ingest = folder.settings.ingest.model_copy(update={"gx_check_rows": rows})
+    report = pipeline.load(
+        folder.input, folder.db, folder.settings.model_copy(update={"ingest": ingest})
     )
+    return report, next(c for c in report.checks if c.source == "orders")
+
+
+def test_a_miss_of_parsing_in_the_sample_makes_gx_check_every_row(folder, zero_quantity_passes):
+    # Every other order line has quantity 0; GX samples 10 of the 200 rows, then checks them all.
     lines = [f"O{i},S1,D1,2026-10-01,{i % 2},10" for i in range(200)]
     folder.write("orders.csv", ORDER_HEADER, *lines)
-    settings = folder.settings.model_copy(
-        update={"ingest": folder.settings.ingest.model_copy(update={"gx_check_rows": 10})}
-    )
 
-    report = pipeline.load(folder.input, folder.db, settings)
+    _, orders_check = load_with_gx_sample(folder, 10)
 
-    orders_check = next(c for c in report.checks if c.source == "orders")
     assert (orders_check.rows, orders_check.total, orders_check.gx_only) == (200, 200, 100)
     assert folder.rows("SELECT count(*), min(quantity) FROM stg_orders") == [(100, 1)]
     assert folder.rows("SELECT count(*) FROM quarantine WHERE column_name = 'quantity'") == [(100,)]
@@ -136,13 +135,9 @@ def test_a_miss_of_parsing_in_the_sample_makes_gx_check_every_row(folder, monkey
 def test_a_clean_sample_is_reported_as_a_sample(folder):
     lines = [f"O{i},S1,D1,2026-10-01,{i + 1},10" for i in range(200)]
     folder.write("orders.csv", ORDER_HEADER, *lines)
-    settings = folder.settings.model_copy(
-        update={"ingest": folder.settings.ingest.model_copy(update={"gx_check_rows": 10})}
-    )
 
-    report = pipeline.load(folder.input, folder.db, settings)
+    report, orders_check = load_with_gx_sample(folder, 10)
 
-    orders_check = next(c for c in report.checks if c.source == "orders")
     assert (orders_check.rows, orders_check.total) == (10, 200)
     assert "checked 12 incoming row(s) (a sample of 202)" in report.summary()
     assert "GX checked 10 of them" in report.validation_report.read_text(encoding="utf-8")
@@ -179,14 +174,18 @@ def folder(tmp_path) -> Folder:
     return Folder(tmp_path)
 
 
-def test_a_row_the_parsing_checks_miss_is_quarantined_by_gx(folder, monkeypatch):
-    # Fault injected: the Polars check for "quantity must not be 0" stops working.
+@pytest.fixture
+def zero_quantity_passes(monkeypatch) -> None:
+    """Fault injected: the Polars check for "quantity must not be 0" stops working."""
     working = parse.failing
     monkeypatch.setattr(
         parse,
         "failing",
         lambda rule: pl.lit(False) if rule.kind is RuleKind.NONZERO else working(rule),
     )
+
+
+def test_a_row_the_parsing_checks_miss_is_quarantined_by_gx(folder, zero_quantity_passes):
     folder.write("orders.csv", ORDER_HEADER, "O1,S1,D1,2026-10-01,5,10", "O2,S1,D1,2026-10-02,0,10")
 
     report = pipeline.load(folder.input, folder.db, folder.settings)
