@@ -466,7 +466,10 @@ class DetectSettings(Section):
     order_drop: DropSettings = DropSettings()
     sales_drop: SalesDropSettings = SalesDropSettings()
     price_drop: PriceDropSettings = PriceDropSettings()
-    complaint_spike: SpikeSettings = SpikeSettings()
+    # Judged against both the usual monthly rate and the rate per order, the lesser
+    # surprise counts (detect/spikes.py::least_surprised): a dealer whose orders ramp up
+    # no longer alerts on its own growth, which pays for a looser level (was 3e-5).
+    complaint_spike: SpikeSettings = SpikeSettings(p_warning=5e-4)
     quality_spike: QualitySpikeSettings = QualitySpikeSettings()
     service_overdue: ServiceOverdueSettings = ServiceOverdueSettings()
     sellthrough_gap: SellthroughSettings = SellthroughSettings()

@@ -201,6 +201,21 @@ def network_dispersion(frame: pl.DataFrame, keep: pl.Expr, by: tuple[str, ...]) 
     )
 
 
+def least_surprised(variants: list[pl.DataFrame]) -> pl.DataFrame:
+    """Per dealer-month (and part), the variant whose expectation makes the count least
+    improbable: alert only when the count is improbable both per month and per order."""
+    if len(variants) == 1:
+        return variants[0]
+    keys = [c for c in ("dealer_id", "category", "month") if c in variants[0].columns]
+    return (
+        pl.concat([v.with_columns(pl.lit(i).alias("_variant")) for i, v in enumerate(variants)])
+        .sort(pl.col("c_p").fill_null(2.0), "_variant", descending=[True, False])
+        .unique(keys, keep="first")
+        .drop("_variant")
+        .sort(*keys)
+    )
+
+
 def best_exposure(variants: list[pl.DataFrame]) -> pl.DataFrame:
     """Per month, the variant whose counts stray least from what it expects (the smallest
     median extra spread over the dealers judged): where complaints follow the dealer's orders,
@@ -249,7 +264,7 @@ def spike_readings(
     keep += ["c_value", "c_rate", "c_peer", "c_expected", "c_p", "candidate", "when"]
     per_window = []
     for window in settings.windows:
-        f = best_exposure(
+        f = least_surprised(
             [
                 count_signal(frame, value, settings, baseline, window, skip, by, exposure)
                 for exposure in exposures
