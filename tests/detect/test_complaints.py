@@ -100,3 +100,16 @@ def test_complaint_spike_fires_where_complaints_follow_orders_but_not_this_time(
 def test_complaint_spike_of_one_peer_does_not_hide_anothers(case):
     network = case.network.set("complaints", 12, ["D03", "D05"], case.network.last)
     assert network.alerts("complaint_spike")["dealer_id"].to_list() == ["D03", "D05"]
+
+
+def test_complaint_spike_is_quiet_when_a_dealers_complaints_rise_with_its_orders(panel):
+    # In a network where complaints do not follow orders, D03 orders 4x its usual in the last
+    # month and gets 4x its complaints: a surge against its monthly rate, not against its
+    # orders. The count must be odd both ways; with its usual orders the same count alerts.
+    network = panel(orders=20, complaints=3)
+    last = network.last
+    busier = network.scale("orders", 4, "D03", last).scale("complaints", 4, "D03", last)
+    usual_orders = network.scale("complaints", 4, "D03", last)
+
+    assert "D03" not in busier.alerts("complaint_spike")["dealer_id"].to_list()
+    assert usual_orders.alerts("complaint_spike")["dealer_id"].to_list() == ["D03"]

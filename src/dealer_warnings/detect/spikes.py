@@ -2,8 +2,9 @@
 `service_overdue`: a monthly count improbably high for this dealer, given its peers.
 
 expected = the dealer's robust monthly rate (its mean over `baseline_months` without its
-largest month, so one past spike of its own does not raise the bar; per unit of exposure,
-such as its orders, where that explains the network's counts better) x its peer group's
+largest month, so one past spike of its own does not raise the bar; and, separately, per
+unit of exposure such as its orders: the count must be improbable both ways, so a dealer
+whose complaints grow with its business does not alert) x its peer group's
 change that month (all the other peers' counts against all their usual rates, leaving out a
 peer with a spike of its own), so a region-wide wave does not single out one dealer; a quiet
 month of the peers does not lower it. The count is judged as a negative binomial: 3
@@ -216,34 +217,6 @@ def least_surprised(variants: list[pl.DataFrame]) -> pl.DataFrame:
     )
 
 
-def best_exposure(variants: list[pl.DataFrame]) -> pl.DataFrame:
-    """Per month, the variant whose counts stray least from what it expects (the smallest
-    median extra spread over the dealers judged): where complaints follow the dealer's orders,
-    orders are the exposure; where they do not, the dealer's usual rate alone. The spread is
-    measured on earlier months only, so the choice never looks ahead."""
-    if len(variants) == 1:
-        return variants[0]
-    judged = pl.col("c_p").is_not_null()
-    spread = pl.concat(
-        [
-            v.group_by("month").agg(pl.col("c_dispersion").filter(judged).median().alias("spread"))
-            .with_columns(pl.lit(i).alias("variant"))
-            for i, v in enumerate(variants)
-        ]
-    )  # fmt: skip
-    chosen = (
-        spread.sort("month", pl.col("spread").fill_null(float("inf")), "variant")
-        .unique("month", keep="first")
-        .select("month", "variant")
-    )
-    return pl.concat(
-        [
-            v.join(chosen.filter(pl.col("variant") == i), on="month", how="semi")
-            for i, v in enumerate(variants)
-        ]
-    ).sort(*[c for c in ("dealer_id", "category") if c in variants[0].columns], "month")
-
-
 def spike_readings(
     frame: pl.DataFrame,
     value: str,
@@ -259,7 +232,7 @@ def spike_readings(
     """One reading per dealer-month: the window (and, with `by`, the part) that fired, else
     the most improbable one; the count, what was expected, and the sentence built from them
     ("7 complaints in Oct 2026, ..."; `when` replaces "in Oct 2026"). With several
-    `exposures`, each month uses the one that explains the network's counts best so far."""
+    `exposures`, a count alerts only when it is improbable against every one of them."""
     keep = ["month", "dealer_id", "peer_group", *by]
     keep += ["c_value", "c_rate", "c_peer", "c_expected", "c_p", "candidate", "when"]
     per_window = []
