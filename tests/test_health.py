@@ -84,4 +84,10 @@ def test_a_dealer_without_a_year_of_history_is_new():
 def test_no_units_a_year_before_is_nothing_to_compare_with_not_an_infinite_change():
     row = grade(history([0, 0, 0] + [5] * 12))
     assert row["change_on_year"] is None
-    assert row["reason"] == "Less than a year of history to compare with."
+
+
+def test_a_dealer_ordering_again_after_idle_months_a_year_ago_is_growing_not_new():
+    row = grade(history([0, 0, 0] + [5] * 12))  # 18 months of history, idle 15-13 months ago
+    assert row["grade"] == "growing"
+    assert row["reason"].startswith("Units ordered in ")
+    assert "150, none in the same months a year before, no alerts." in row["reason"]

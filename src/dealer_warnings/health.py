@@ -6,7 +6,8 @@ The first grade that applies wins:
   declining  an order_drop or sales_drop alert in the last `recent_months` months, or units
              ordered in those months `declining` below the same months a year before;
   at risk    any other alert in the last `recent_months` months;
-  growing    units ordered in those months `growing` above the same months a year before;
+  growing    units ordered in those months `growing` above the same months a year before,
+             or ordering again where those months a year before had no orders at all;
   new        too little history to compare with a year before;
   stable     none of these.
 """
@@ -87,6 +88,9 @@ def grade_health(
         + percent(change)
         + " on a year before"
     )
+    # Orders again where the same months a year before had none: growth from nothing (not an
+    # infinite change, and not a newcomer either: it has a year of history).
+    restarted = (pl.col("units_year_before") == 0) & (pl.col("units_recent") > 0)
     grade = (
         pl.when(pl.col("months_without_orders") >= settings.dormant_months)
         .then(pl.lit("dormant"))
@@ -94,12 +98,18 @@ def grade_health(
         .then(pl.lit("declining"))
         .when(alerted != "")
         .then(pl.lit("at risk"))
-        .when(change >= settings.growing)
+        .when((change >= settings.growing) | restarted)
         .then(pl.lit("growing"))
-        .when(change.is_null())
+        .when(pl.col("units_year_before").is_null())
         .then(pl.lit("new"))
         .otherwise(pl.lit("stable"))
     )
+    again = pl.format(
+        "units ordered in {}: {}, none in the same months a year before",
+        period_label(recent),
+        pl.col("units_recent").round(0).cast(pl.Int64),
+    )
+    on_year = pl.when(restarted).then(again).otherwise(on_year)
     reason = (
         pl.when(pl.col("grade") == "dormant")
         .then(pl.format("No order for {} months.", pl.col("months_without_orders")))
