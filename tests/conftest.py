@@ -32,6 +32,7 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     real CLI), loaded and backfilled over its last 6 months; do not modify it."""
     from dealer_warnings import pipeline
     from dealer_warnings.config import Settings
+    from dealer_warnings.months import add_months
 
     root = tmp_path_factory.mktemp("analyst_demo")
     cli = Path(sys.executable).parent / "dealer-warnings"
@@ -43,7 +44,7 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     settings = Settings()
     pipeline.load(root / "input", db, settings)
     _, last = pipeline.data_months(db, settings)
-    pipeline.backfill_months(db, pipeline.add_months(last, -5), last, settings)
+    pipeline.backfill_months(db, add_months(last, -5), last, settings)
     return db
 
 

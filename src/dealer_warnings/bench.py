@@ -22,7 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from dealer_warnings.demo import generate_demo
-from dealer_warnings.pipeline import add_months
+from dealer_warnings.months import add_months
 
 BACKFILL_MONTHS = 24
 

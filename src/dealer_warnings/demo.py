@@ -24,6 +24,8 @@ import numpy as np
 import polars as pl
 from openpyxl import Workbook
 
+from dealer_warnings.months import last_complete_month
+
 # --- Dealer network -------------------------------------------------------------------------
 REGION_NAMES = ("North", "South", "East", "West", "Central", "Northeast", "Southwest", "Coast")
 REGION_SIZE_CONCENTRATION = 3.0  # Dirichlet: regions differ in size, none is empty in practice
@@ -374,12 +376,6 @@ class _World:
     network: _Network
     scenario: _Scenario
     late_report: np.ndarray  # per dealer: the month whose sell-out is reported late, -1 = none
-
-
-def last_complete_month(today: date | None = None) -> date:
-    """First day of the last calendar month that has ended."""
-    today = today or date.today()
-    return date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
 
 
 def generate_demo(

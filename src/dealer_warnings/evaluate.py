@@ -33,6 +33,7 @@ import polars as pl
 
 from dealer_warnings.config import Settings
 from dealer_warnings.detect import INDICATORS
+from dealer_warnings.months import add_months
 
 # A lasting problem (orders, prices, sell-out stay low, cases stay open, stock piles up, a
 # style is bought elsewhere) keeps alerting until the dealer's own baseline has absorbed it,
@@ -310,7 +311,7 @@ def evaluate_folder(
 
     pipeline.load(input_dir, db_path, settings)
     first_data, last_data = pipeline.data_months(db_path, settings)
-    first = first or pipeline.add_months(first_data, 12)
+    first = first or add_months(first_data, 12)
     last = last or last_data
     pipeline.backfill_months(db_path, first, last, settings)
     truth = read_labels(labels_path) if labels_path else None

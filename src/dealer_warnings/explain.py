@@ -11,7 +11,8 @@ import duckdb
 import polars as pl
 
 from dealer_warnings import warehouse
-from dealer_warnings.pipeline import InputError, add_months
+from dealer_warnings.months import add_months
+from dealer_warnings.pipeline import InputError
 
 HISTORY_MONTHS = 13  # the month explained and the year before it
 DRILLDOWN_PARTS = 5  # parts shown per alert and dimension: those that moved most

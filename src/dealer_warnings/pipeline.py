@@ -25,6 +25,7 @@ from dealer_warnings.detect import INDICATORS, DetectInput, alerts_of, detect_re
 from dealer_warnings.health import grade_health
 from dealer_warnings.ingest.headers import HeaderMatcher
 from dealer_warnings.ingest.loader import FileOutcome, FolderLoad, load_folder
+from dealer_warnings.months import last_complete_month
 from dealer_warnings.notify import (
     NotifyReport,
     deliver_pending,
@@ -48,10 +49,6 @@ def parse_month(text: str) -> date:
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise InputError(f"month '{text}' not understood (expected YYYY-MM, e.g. 2026-10)")
     return date(int(match.group(1)), int(match.group(2)), 1)
-
-
-def last_complete_month(today: date) -> date:
-    return date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
 
 
 @dataclass
@@ -409,8 +406,3 @@ def data_months(db_path: Path, settings: Settings) -> tuple[date, date]:
     if first is None:
         raise InputError(f"{db_path} holds no loaded activity yet")
     return first, last
-
-
-def add_months(month: date, months: int) -> date:
-    index = month.year * 12 + month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)

@@ -25,7 +25,8 @@ from plotly.subplots import make_subplots
 from dealer_warnings import warehouse
 from dealer_warnings.config import Settings
 from dealer_warnings.explain import DRILLDOWN_PARTS, drilldown_table
-from dealer_warnings.pipeline import InputError, add_months
+from dealer_warnings.months import add_months
+from dealer_warnings.pipeline import InputError
 
 TREND_MONTHS = 24
 # (dealer_month column, chart title): the trends a dealer page draws against its peer band.

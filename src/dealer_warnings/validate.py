@@ -353,15 +353,11 @@ def check_batch(
     batch = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
     if batch.height == 0:
         return BatchCheck(source, files, 0, [], pl.DataFrame(schema=FAILURE_SCHEMA))
-    outcomes, failures = _check_rows(source, batch, [expectation_for(rule) for rule in rules])
+    outcomes = run_suite(
+        source, gx_frame(batch.drop("file", LINE)), [expectation_for(rule) for rule in rules]
+    )
+    failures = row_failures(outcomes, batch.select("file", LINE))
     return BatchCheck(source, files, batch.height, outcomes, failures, total=batch.height)
-
-
-def _check_rows(
-    source: str, rows: pl.DataFrame, expectations: list[Any]
-) -> tuple[list[Outcome], pl.DataFrame]:
-    outcomes = run_suite(source, gx_frame(rows.drop("file", LINE)), expectations)
-    return outcomes, row_failures(outcomes, rows.select("file", LINE))
 
 
 def check_marts(con: duckdb.DuckDBPyConnection, since: date = date.min) -> MartCheck:

@@ -8,11 +8,13 @@ read (COMMENT ON the object and each column). Values reach SQL as parameters, ne
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
 import shutil
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +22,7 @@ import duckdb
 
 from dealer_warnings.config import WarehouseSettings
 from dealer_warnings.contract import SOURCES
+from dealer_warnings.months import add_months
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 SQL_DIR = next(p for p in (_PACKAGE_DIR / "sql", _PACKAGE_DIR.parents[1] / "sql") if p.is_dir())
@@ -166,11 +169,12 @@ def build_marts(con: duckdb.DuckDBPyConnection, as_of: date, run_id: int | None 
     # ("Type INT128 ... out of range for the destination type INT8"). Off for the marts only.
     con.execute("SET disabled_optimizers = 'compressed_materialization'")
     rebuilt = []
+    changed_since = functools.cache(lambda built_by: _first_changed_month(con, built_by))
     try:
         for name in MARTS:
             mart = sql_text(f"marts/{name}.sql")
             digest = hashlib.sha256(mart.encode()).hexdigest()
-            since = None if run_id is None else _mart_since(con, name, digest, run_id, as_of)
+            since = None if run_id is None else _mart_since(con, name, digest, as_of, changed_since)
             if since is None:
                 con.execute(
                     f"CREATE OR REPLACE TABLE {name} AS\n{mart}",
@@ -191,10 +195,14 @@ def build_marts(con: duckdb.DuckDBPyConnection, as_of: date, run_id: int | None 
 
 
 def _mart_since(
-    con: duckdb.DuckDBPyConnection, mart: str, digest: str, run_id: int, as_of: date
+    con: duckdb.DuckDBPyConnection,
+    mart: str,
+    digest: str,
+    as_of: date,
+    changed_since: Callable[[int], date | None],
 ) -> date | None:
     """The first month `mart` must be rebuilt from: the earliest month touched by the rows
-    loaded since its last build (or by the earlier rows those restate), or the month after
+    loaded since its last build (`changed_since` of the run that built it), or the month after
     the one it was built to, whichever is first. None: rebuild every month (never built, built
     by another definition or outside a run, or `as_of` goes back before the last build)."""
     last = first_row(
@@ -203,10 +211,15 @@ def _mart_since(
     if last is None or last[0] != digest or last[2] is None or as_of < last[1]:
         return None
     _, built_to, built_by = last
-    query = sql_text("queries/first_changed_month.sql")
-    changed = first_row(con, query, {"built_by": built_by})[0]
-    after_build = date(built_to.year + built_to.month // 12, built_to.month % 12 + 1, 1)
+    changed = changed_since(built_by)
+    after_build = add_months(built_to, 1)
     return min(changed, after_build) if changed else after_build
+
+
+def _first_changed_month(con: duckdb.DuckDBPyConnection, built_by: int) -> date | None:
+    """The earliest month touched by the rows loaded after run `built_by` (or by the earlier
+    rows those restate); None when nothing was loaded since."""
+    return first_row(con, sql_text("queries/first_changed_month.sql"), {"built_by": built_by})[0]
 
 
 def first_row(

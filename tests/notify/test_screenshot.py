@@ -16,6 +16,7 @@ from chromium_support import needs_chromium, run_chromium
 
 from dealer_warnings import pipeline
 from dealer_warnings.config import Settings
+from dealer_warnings.months import add_months
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "notify"
@@ -30,7 +31,7 @@ def demo_digests(demo_input: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     settings = Settings(notify={"routing_file": ROOT / "routing.example.yaml"})
     pipeline.load(demo_input, db, settings)
     _, last = pipeline.data_months(db, settings)
-    pipeline.backfill_months(db, pipeline.add_months(last, -1), last, settings)
+    pipeline.backfill_months(db, add_months(last, -1), last, settings)
     report = pipeline.notify(db, last, settings)
     assert report.delivery.sent == report.decided.created > 0
     return [

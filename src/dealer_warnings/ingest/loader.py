@@ -188,17 +188,19 @@ def check_source(
     parsed = {path.name: read.parsed for path, (_, read) in kept.items()}
     total = sum(outcomes[path].rows_read for path in kept)
     check = validate.check_batch(source.name, rules, parsed)
+    verdicts = _reconciled(check, kept)
     sampled = any(
         read.parsed.rows.height < outcomes[path].rows_read for path, (_, read) in kept.items()
     )
-    if sampled and _gx_only_rows(check, kept):
-        rereads = {path: (load_id, read_file(path, source, run_date, known, matcher))
-                   for path, (load_id, _) in kept.items()}  # fmt: skip
-        parsed = {path.name: read.parsed for path, (_, read) in rereads.items()}
-        check, kept = validate.check_batch(source.name, rules, parsed), rereads
+    if sampled and any(agreement["gx_only"] for _, agreement in verdicts.values()):
+        kept = {path: (load_id, read_file(path, source, run_date, known, matcher))
+                for path, (load_id, _) in kept.items()}  # fmt: skip
+        parsed = {path.name: read.parsed for path, (_, read) in kept.items()}
+        check = validate.check_batch(source.name, rules, parsed)
+        verdicts = _reconciled(check, kept)
     check.total = total
     for path, (load_id, read) in kept.items():
-        reconciled, agreement = validate.reconcile(read.parsed, check.failures_of(path.name))
+        reconciled, agreement = verdicts[path]
         for key, count in agreement.items():
             setattr(check, key, getattr(check, key) + count)
         if agreement["gx_only"]:
@@ -207,12 +209,14 @@ def check_source(
     return check
 
 
-def _gx_only_rows(check: BatchCheck, kept: dict[Path, tuple[int, ReadFile]]) -> bool:
-    """Whether GX flags a row parsing loaded (not one it quarantined)."""
-    return any(
-        check.failures_of(path.name).join(read.parsed.bad.select(LINE), on=LINE, how="anti").height
+def _reconciled(
+    check: BatchCheck, kept: dict[Path, tuple[int, ReadFile]]
+) -> dict[Path, tuple[ParsedBatch, dict[str, int]]]:
+    """Per file, parsing's verdict with GX's folded in, and where the two agreed."""
+    return {
+        path: validate.reconcile(read.parsed, check.failures_of(path.name))
         for path, (_, read) in kept.items()
-    )
+    }
 
 
 def _move_to_quarantine(

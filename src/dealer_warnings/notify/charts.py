@@ -9,14 +9,15 @@ from __future__ import annotations
 import io
 from datetime import date
 
+from dealer_warnings.months import add_months
+
 TREND_MONTHS = 13  # a year back to the same month, so seasonality shows
 _GREY, _DARK, _BLUE = "#9aa5b1", "#323f4b", "#2e6da4"
 
 
 def trend_months(month: date) -> list[date]:
     """The TREND_MONTHS months ending with `month`, oldest first."""
-    end = month.year * 12 + month.month - 1
-    return [date(i // 12, i % 12 + 1, 1) for i in range(end - TREND_MONTHS + 1, end + 1)]
+    return [add_months(month, back) for back in range(1 - TREND_MONTHS, 1)]
 
 
 def trend_png(

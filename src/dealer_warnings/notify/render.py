@@ -17,6 +17,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from dealer_warnings.months import add_months
 from dealer_warnings.notify.i18n import month_name, word
 from dealer_warnings.notify.lifecycle import STATUSES
 
@@ -82,10 +83,6 @@ def _translator(language: str) -> Callable[..., str]:
     return t
 
 
-def _previous_month(month: date) -> date:
-    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
-
-
 def subject(digest: Digest) -> str:
     t = _translator(digest.language)
     month = month_name(digest.month, digest.language)
@@ -114,7 +111,7 @@ def render(
         "subject": subject(digest),
         "t": t,
         "month_label": month_name(digest.month, digest.language),
-        "previous_label": month_name(_previous_month(digest.month), digest.language),
+        "previous_label": month_name(add_months(digest.month, -1), digest.language),
         "run_date": digest.run_date.isoformat(),
         "recipient_name": digest.recipient_name,
         "top_n": digest.top_n,
