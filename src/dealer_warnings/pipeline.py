@@ -366,9 +366,7 @@ def _replace_months(
 ) -> None:
     """Recomputed months replace what an earlier run stored for them."""
     con.execute(f"DELETE FROM {table} WHERE month BETWEEN ? AND ?", [first, last])
-    con.register("new_rows", rows)
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
-    con.unregister("new_rows")
+    warehouse.append(con, table, rows)
 
 
 def notify(db_path: Path, as_of: date | None, settings: Settings) -> NotifyReport:

@@ -27,7 +27,7 @@ from dealer_warnings.ingest.readers import LINE, FileRejected, read_table
 from dealer_warnings.ingest.rules import contract_rules
 from dealer_warnings.ingest.totals import TOTAL_REASON, total_rows
 from dealer_warnings.validate import BatchCheck
-from dealer_warnings.warehouse import first_row, next_id
+from dealer_warnings.warehouse import append, first_row, next_id, relation
 
 GX_SAMPLE_SEED = 0  # the same file gives the same sample of rows for great-expectations
 QUARANTINE_SCHEMA = {
@@ -230,18 +230,11 @@ def _move_to_quarantine(
     the file's ledger row says so."""
     source = read.source
     bad = with_row_json(caught.rename({LINE: "line"}), read.batch).select(list(QUARANTINE_SCHEMA))
-    con.register("gx_caught", bad)
     con.execute(
-        f"DELETE FROM valid_{source.name} WHERE load_id = ? "
-        "AND line IN (SELECT line FROM gx_caught)",
-        [load_id],
+        f"DELETE FROM valid_{source.name} WHERE load_id = ? AND list_contains(?, line)",
+        [load_id, bad["line"].to_list()],
     )
-    con.execute(
-        "INSERT INTO quarantine BY NAME SELECT ?::BIGINT AS load_id, ? AS source, "
-        "? AS file_name, * FROM gx_caught",
-        [load_id, source.name, read.path.name],
-    )
-    con.unregister("gx_caught")
+    append(con, "quarantine", _quarantine_rows(bad, load_id, source.name, read.path.name))
     first = caught.row(0, named=True)
     note = (
         f"{caught.height} row(s) caught by the great-expectations check only, e.g. line "
@@ -386,26 +379,17 @@ def _insert(
     judged = with_row_json(parsed.bad.rename({LINE: "line"}), read.batch)
     bad = pl.concat([read.set_aside, judged.select(list(QUARANTINE_SCHEMA))]).sort("line")
 
-    con.register("batch_raw", read.batch)
-    con.register("batch_valid", good)
-    con.register("batch_bad", bad)
-    replaced = _count_replaced(con, source, run_id)
-    con.execute(
-        f"INSERT INTO raw_{source.name} BY NAME SELECT ?::BIGINT AS load_id, * FROM batch_raw",
-        [load_id],
+    valid = good.with_columns(
+        pl.lit(load_id, pl.Int64).alias("load_id"), pl.lit(run_id, pl.Int64).alias("run_id")
     )
-    con.execute(
-        f"INSERT INTO valid_{source.name} BY NAME "
-        "SELECT ?::BIGINT AS load_id, ?::BIGINT AS run_id, * FROM batch_valid",
-        [load_id, run_id],
+    replaced = _count_replaced(con, source, valid)
+    append(
+        con,
+        f"raw_{source.name}",
+        read.batch.with_columns(pl.lit(load_id, pl.Int64).alias("load_id")),
     )
-    con.execute(
-        "INSERT INTO quarantine BY NAME SELECT ?::BIGINT AS load_id, ? AS source, "
-        "? AS file_name, * FROM batch_bad",
-        [load_id, source.name, read.path.name],
-    )
-    for view in ("batch_raw", "batch_valid", "batch_bad"):
-        con.unregister(view)
+    append(con, f"valid_{source.name}", valid)
+    append(con, "quarantine", _quarantine_rows(bad, load_id, source.name, read.path.name))
 
     notes = list(read.notes)
     judged_bad = parsed.bad
@@ -421,8 +405,18 @@ def _insert(
     )  # fmt: skip
 
 
-def _count_replaced(con: duckdb.DuckDBPyConnection, source: Source, run_id: int) -> int:
-    """Rows already in staging that this batch restates (orders: whole earlier orders' lines)."""
+def _quarantine_rows(bad: pl.DataFrame, load_id: int, source: str, file_name: str) -> pl.DataFrame:
+    """QUARANTINE_SCHEMA rows as the quarantine table stores them: with their file's load."""
+    return bad.with_columns(
+        pl.lit(load_id, pl.Int64).alias("load_id"),
+        pl.lit(source).alias("source"),
+        pl.lit(file_name).alias("file_name"),
+    )
+
+
+def _count_replaced(con: duckdb.DuckDBPyConnection, source: Source, valid: pl.DataFrame) -> int:
+    """Rows already in staging that this batch of valid rows (with its run_id) restates
+    (orders: whole earlier orders' lines)."""
     if source.name == "orders":
         # The earlier runs' lines of the batch's orders that staging still counts (those of
         # each order's latest earlier run); only the batch's orders are looked at.
@@ -430,13 +424,13 @@ def _count_replaced(con: duckdb.DuckDBPyConnection, source: Source, run_id: int)
             SELECT count(*) FROM (
                 SELECT run_id, max(run_id) OVER (PARTITION BY order_id) AS latest_run_id
                 FROM valid_orders SEMI JOIN batch_valid USING (order_id)
-                WHERE run_id < ?
+                WHERE run_id < (SELECT min(run_id) FROM batch_valid)
             )
             WHERE run_id = latest_run_id"""
-        return first_row(con, query, [run_id])[0]
-    on = " AND ".join(f"s.{k} IS NOT DISTINCT FROM b.{k}" for k in source.key)
-    query = f"SELECT count(*) FROM stg_{source.name} s SEMI JOIN batch_valid b ON {on}"
-    return first_row(con, query)[0]
+    else:
+        on = " AND ".join(f"s.{k} IS NOT DISTINCT FROM b.{k}" for k in source.key)
+        query = f"SELECT count(*) FROM stg_{source.name} s SEMI JOIN batch_valid b ON {on}"
+    return relation(con, valid).query("batch_valid", query).fetchall()[0][0]
 
 
 def _record(

@@ -216,9 +216,7 @@ def prepare_messages(
     )
     events = lifecycle(history, month)
     con.execute("DELETE FROM alert_events WHERE month = ?", [month])
-    con.register("month_events", events)
-    con.execute("INSERT INTO alert_events BY NAME SELECT * FROM month_events")
-    con.unregister("month_events")
+    warehouse.append(con, "alert_events", events)
 
     announced = _read(
         con,
