@@ -274,7 +274,13 @@ class ServiceOverdueSettings(SpikeSettings):
     """Complaints and service cases left open too long at month end."""
 
     p_warning: float = Field(
-        1e-4, gt=0, lt=1, description="sensitivity: tail probability at which it alerts"
+        3e-3,
+        gt=0,
+        lt=1,
+        description="sensitivity: tail probability at which it alerts. Looser than a new "
+        "count's: a case left open counts again at every month end until it is closed, so "
+        "the spread measured over month ends is wider than a month's new cases have, and the "
+        "tail probability is conservative (min_count still asks for 4 overdue cases)",
     )
     overdue_days: int = Field(
         30, ge=1, description="a case still open this many days after it was opened is overdue"
@@ -294,11 +300,13 @@ class SellthroughSettings(IndicatorSettings):
     """Sell-in running ahead of sell-out: stock piling up at the dealer."""
 
     p_warning: float = Field(
-        1e-4,
+        3e-3,
         gt=0,
         lt=1,
         description="sensitivity: tail probability of the sell-out's fall (against its own "
-        "level, noise and peers) at which it alerts, when the sell-in did not follow it",
+        "level, noise and peers) at which it alerts, when the sell-in did not follow it. "
+        "Looser than a lone test's: the gap must also pass min_gap, min_sellout_drop and "
+        "persistence, which the tail probability does not count",
     )
     p_critical: float = Field(1e-6, gt=0, lt=1, description="tail probability for critical")
 
@@ -371,7 +379,7 @@ class StyleShiftSettings(IndicatorSettings):
     """A dealer's orders of its region's best-selling styles collapsing (it buys them elsewhere)."""
 
     p_warning: float = Field(
-        1e-5, gt=0, lt=1, description="sensitivity: tail probability at which it alerts"
+        1e-4, gt=0, lt=1, description="sensitivity: tail probability at which it alerts"
     )
     p_critical: float = Field(1e-8, gt=0, lt=1, description="tail probability for critical")
 
@@ -468,8 +476,10 @@ class DetectSettings(Section):
     price_drop: PriceDropSettings = PriceDropSettings()
     # Judged against both the usual monthly rate and the rate per order, the lesser
     # surprise counts (detect/spikes.py::least_surprised): a dealer whose orders ramp up
-    # no longer alerts on its own growth, which pays for a looser level (was 3e-5).
-    complaint_spike: SpikeSettings = SpikeSettings(p_warning=5e-4)
+    # no longer alerts on its own growth, which pays for a looser level than 3e-5; 3e-4
+    # rather than 5e-4 leaves out a few noise months of heavy-tailed dealers (measured on
+    # the independent sets: same recall, fewer false alerts).
+    complaint_spike: SpikeSettings = SpikeSettings(p_warning=3e-4)
     quality_spike: QualitySpikeSettings = QualitySpikeSettings()
     service_overdue: ServiceOverdueSettings = ServiceOverdueSettings()
     sellthrough_gap: SellthroughSettings = SellthroughSettings()
