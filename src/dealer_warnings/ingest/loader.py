@@ -10,8 +10,10 @@ loaded rows to the quarantine. All of it happens inside the caller's transaction
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -138,13 +140,11 @@ def load_folder(
         known = _known_dealers(con) if source.needs_known_dealer else None
         quota = None if gx_check_rows is None else -(-gx_check_rows // max(len(of_source), 1))
         kept: dict[Path, tuple[int, ReadFile]] = {}  # load id and GX's rows, per written file
-        for path in of_source:
+        read_one = functools.partial(_read, source=source, run_date=run_date, known=known,
+                                     matcher=matcher)  # fmt: skip
+        for path, digest, read in _read_ahead(con, of_source, read_one):
             if on_file:
                 on_file(path)
-            digest = sha256(path)
-            read = (
-                None if _loaded_as(con, digest) else _read(path, source, run_date, known, matcher)
-            )
             outcome = write_file(con, path, digest, read, run_id)
             outcomes[path] = outcome
             if isinstance(read, ReadFile) and outcome.load_id is not None:
@@ -156,6 +156,30 @@ def load_folder(
                 on_file(path)
             outcomes[path] = write_file(con, path, sha256(path), None, run_id)
     return FolderLoad([outcomes[p] for p in paths], checks)
+
+
+def _read_ahead(
+    con: duckdb.DuckDBPyConnection,
+    paths: list[Path],
+    read: Callable[[Path], ReadFile | FileRejected],
+) -> Iterator[tuple[Path, str, ReadFile | FileRejected | None]]:
+    """Each path with its content's digest and its read (None: that content was loaded
+    before), the next file read in a thread while the caller writes this one: reading (Polars)
+    and writing (DuckDB) both let go of the interpreter, so on two cores they overlap. A file
+    whose twin is written just before it is still read; `write_file` skips it all the same."""
+
+    def start(path: Path) -> tuple[Path, str, Future | None]:
+        digest = sha256(path)
+        return path, digest, None if _loaded_as(con, digest) else reader.submit(read, path)
+
+    if not paths:
+        return
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        ahead = start(paths[0])
+        for following in [*paths[1:], None]:
+            path, digest, reading = ahead
+            ahead = start(following) if following else None
+            yield path, digest, reading.result() if reading else None
 
 
 def _known_dealers(con: duckdb.DuckDBPyConnection) -> pl.Series:
