@@ -365,13 +365,13 @@ def check_marts(con: duckdb.DuckDBPyConnection, since: date = date.min) -> MartC
     months the run rebuilt (earlier ones were checked by the run that built them)."""
     known = con.sql("SELECT dealer_id FROM stg_dealers").pl()["dealer_id"].to_list()
 
-    def table(query: str) -> pl.DataFrame:
+    def rebuilt(query: str) -> pl.DataFrame:
         return con.sql(f"{query} WHERE month >= ?", params=[since]).pl()
 
     frames = {
-        "dealer_month": table("SELECT * FROM dealer_month"),
-        "alerts": table("SELECT month, dealer_id, indicator, severity FROM alerts"),
-        "dealer_risk": with_rank_gap(table("SELECT month, dealer_id, rank FROM dealer_risk")),
+        "dealer_month": rebuilt("SELECT * FROM dealer_month"),
+        "alerts": rebuilt("SELECT month, dealer_id, indicator, severity FROM alerts"),
+        "dealer_risk": with_rank_gap(rebuilt("SELECT month, dealer_id, rank FROM dealer_risk")),
     }
     check = MartCheck()
     for table, expectations in mart_expectations(known).items():

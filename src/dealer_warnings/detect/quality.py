@@ -28,6 +28,7 @@ from dealer_warnings.detect.signals import (
     number,
     readings,
     share,
+    strongest,
 )
 from dealer_warnings.detect.spikes import spike_readings
 
@@ -52,15 +53,8 @@ def quality_spike(
         .drop("peers")
     )
     # Per dealer-month: a test that fired (the count first), else the more improbable one.
-    both = pl.concat(
-        [
-            counted.with_columns(pl.lit(0).alias("tried")),
-            clusters.with_columns(pl.lit(1).alias("tried")),
-        ]
-    )
     return (
-        both.sort("fired", "p_value", "tried", descending=[True, False, False], maintain_order=True)
-        .unique(["month", "dealer_id"], keep="first", maintain_order=True)
+        strongest([counted, clusters], pl.col("fired"), "p_value")
         .sort("month", "dealer_id")
         .select(list(READING_COLUMNS))
     )

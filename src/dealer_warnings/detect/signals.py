@@ -275,13 +275,19 @@ def readings(
 
 def strongest_window(per_window: list[pl.DataFrame], p: str, p_warning: float) -> pl.DataFrame:
     """One row per dealer-month from the windows (or parts) tried: one that fired (a
-    `candidate` improbable enough), else the most improbable one; on a tie the first tried
-    (and, within a window, the first part), so the choice never depends on sort luck."""
-    tried = [frame.with_columns(pl.lit(i).alias("tried")) for i, frame in enumerate(per_window)]
+    `candidate` improbable enough), else the most improbable one (see `strongest`)."""
+    return strongest(per_window, pl.col("candidate") & (pl.col(p) <= p_warning), p)
+
+
+def strongest(tried: list[pl.DataFrame], hit: pl.Expr, p: str) -> pl.DataFrame:
+    """One row per dealer-month from the frames tried (windows, parts, tests): one where `hit`
+    holds, else the one with the lowest `p`; on a tie the first frame tried (and, within a
+    frame, the first row), so the choice never depends on sort luck."""
+    numbered = [frame.with_columns(pl.lit(i).alias("tried")) for i, frame in enumerate(tried)]
     return (
-        pl.concat(tried)
+        pl.concat(numbered)
         .filter(pl.col(p).is_not_null() & pl.col(p).is_not_nan())
-        .with_columns((pl.col("candidate") & (pl.col(p) <= p_warning)).alias("hit"))
+        .with_columns(hit.alias("hit"))
         .sort("hit", p, "tried", descending=[True, False, False], maintain_order=True)
         .unique(["month", "dealer_id"], keep="first", maintain_order=True)
         .sort("dealer_id", "month")

@@ -375,7 +375,7 @@ def write_file(
         )  # fmt: skip
     load_id = next_id(con, "loads", "load_id")
     if isinstance(read, ReadFile):
-        outcome = replace(_insert(con, read, load_id, run_id), load_id=load_id)
+        outcome = _insert(con, read, load_id, run_id)
     elif isinstance(read, FileRejected):
         outcome = FileOutcome(path.name, source_name, "rejected", str(read))
     else:
@@ -426,6 +426,7 @@ def _insert(
         read.path.name, source.name, "loaded", "; ".join(notes),
         rows_read=read.rows_read, rows_loaded=good.height,
         rows_quarantined=bad.height, rows_replaced=replaced, file_format=read.file_format,
+        load_id=load_id,
     )  # fmt: skip
 
 
