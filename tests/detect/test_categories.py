@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from dealer_warnings.config import DetectSettings
+from dealer_warnings.detect import detect_readings
 
 
 def test_category_spike_fires_when_one_kind_of_complaint_jumps(panel, assert_explained):
@@ -40,6 +42,25 @@ def test_category_spike_catches_a_problem_that_lasts_two_months(panel):
     alerts = network.set("design", 10, "D03", months).alerts("category_spike")
     assert alerts["dealer_id"].to_list() == ["D03"]
     assert "design complaints" in alerts["explanation"][0]
+
+
+def test_category_spike_tells_a_one_month_burst_once(panel):
+    # Twenty design complaints in one month against about one: that month alerts. The month
+    # after is usual again; its two-month window still holds the burst, but tells nothing new.
+    network = panel()
+    burst, after = network.months[-2:]
+    hit = network.set("design", 20, "D03", burst)
+
+    assert hit.alerts("category_spike", month=burst)["dealer_id"].to_list() == ["D03"]
+    assert hit.alerts("category_spike", month=after).height == 0
+    # Not because the two months together look usual: they are as improbable as an alert.
+    settings = DetectSettings()
+    reading = detect_readings(hit.inputs, settings, ["category_spike"]).filter(
+        (pl.col("dealer_id") == "D03") & (pl.col("month") == after)
+    )
+    assert f"in {burst:%b %Y} to {after:%b %Y}" in reading["explanation"][0]
+    assert reading["p_value"][0] <= settings.category_spike.p_warning
+    assert not reading["fired"][0]
 
 
 def test_category_spike_needs_min_history_months(panel, alerting_with_newcomer):

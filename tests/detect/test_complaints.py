@@ -113,3 +113,17 @@ def test_complaint_spike_is_quiet_when_a_dealers_complaints_rise_with_its_orders
 
     assert "D03" not in busier.alerts("complaint_spike")["dealer_id"].to_list()
     assert usual_orders.alerts("complaint_spike")["dealer_id"].to_list() == ["D03"]
+
+
+def test_complaint_spike_is_quiet_when_a_dealer_with_few_orders_so_far_gets_busy(panel):
+    # D03 has ordered twice a month and never had a complaint; the network gets one
+    # complaint per 20 orders. Now it orders 100 times in a month and gets 6 complaints:
+    # what the network's rate gives for 100 orders, not a surge. Its own history alone (no
+    # complaint ever) would make any complaint improbable.
+    network = panel(orders=20, rates={"orders": {"D03": 2}, "complaints": {"D03": 0}})
+    last = network.last
+    busy = network.set("orders", 100, "D03", last).set("complaints", 6, "D03", last)
+    quiet_month = network.set("complaints", 6, "D03", last)
+
+    assert "D03" not in busy.alerts("complaint_spike")["dealer_id"].to_list()
+    assert quiet_month.alerts("complaint_spike")["dealer_id"].to_list() == ["D03"]

@@ -32,6 +32,7 @@ from dealer_warnings.detect.signals import (
 
 OUTLYING_PEER = 2.5  # a peer whose count rose this many times the group's median change spikes
 PEER_PRIOR_EVENTS = 2.0  # a change is (count + 2) / (usual + 2): few counts, little change
+PRIOR_EVENTS = 2.0  # a rate per order starts from 2 events at the network's rate
 MIN_EXPECTED = 0.3  # a dealer that never had a case still might: 0.3 a month at least
 TRIM_P = 1e-3  # counts this improbable are spikes: left out when measuring the normal spread
 
@@ -45,15 +46,23 @@ def robust_mean_rate(expr: pl.Expr, months: int, skip: int = 1) -> pl.Expr:
     return pl.when(count >= 2).then((total - largest) / (count - 1))
 
 
-def robust_exposure_rate(expr: pl.Expr, exposure: pl.Expr, months: int, skip: int = 1) -> pl.Expr:
+def robust_exposure_rate(
+    expr: pl.Expr, exposure: pl.Expr, network: pl.Expr, months: int, skip: int = 1
+) -> pl.Expr:
     """Count per unit of exposure over `months` months ending `skip` months back, without the
-    largest count (its exposure left out as an average month's)."""
+    largest count (its exposure left out as an average month's), starting from PRIOR_EVENTS
+    events at the `network` rate: a dealer whose few orders brought no complaint yet is not
+    taken to never get one, while a dealer with many orders keeps its own rate."""
     past, past_exposure = expr.shift(skip), exposure.shift(skip)
     count = past.is_not_null().cast(pl.Float64).rolling_sum(months, min_samples=1)
     total = past.rolling_sum(months, min_samples=1)
     largest = past.rolling_max(months, min_samples=1)
     exposed = past_exposure.rolling_sum(months, min_samples=1) * (count - 1) / count
-    return pl.when((count >= 2) & (exposed > 0)).then((total - largest) / exposed)
+    own = (total - largest) / exposed
+    shrunk = (total - largest + PRIOR_EVENTS) / (exposed + PRIOR_EVENTS / network)
+    return pl.when((count >= 2) & (exposed > 0)).then(
+        pl.when(network > 0).then(shrunk).otherwise(own)
+    )
 
 
 def count_signal(
@@ -71,8 +80,9 @@ def count_signal(
     `c_expected`, `c_dispersion` and `c_p` (the tail probability the bad way, covering every
     window tried); `by` splits a dealer's counts further (by category), each part with its
     own rate, peers and spread. With an `exposure` column (the cases a count can come from),
-    the usual rate is per unit of exposure, times this month's exposure: twice the cases,
-    twice the count expected."""
+    the usual rate is per unit of exposure (from the network's while the dealer's own
+    exposure is small), times this month's exposure: twice the cases, twice the count
+    expected."""
     series = ("dealer_id", *by)
     v = pl.col(value).cast(pl.Float64)
     months_back = max(skip, window)
@@ -80,7 +90,11 @@ def count_signal(
         usual = robust_mean_rate(v, settings.baseline_months, months_back)
     else:
         e = pl.col(exposure).cast(pl.Float64)
-        per_unit = robust_exposure_rate(v, e, settings.baseline_months, months_back)
+        network = network_rate(frame, value, exposure, months_back, by)
+        frame = frame.join(network, on=["month", *by], how="left", maintain_order="left")
+        per_unit = robust_exposure_rate(
+            v, e, pl.col("network_rate"), settings.baseline_months, months_back
+        )
         usual = per_unit * e.rolling_mean(window)
     f = frame.lazy().with_columns(
         settle(v.rolling_sum(window).over(*series)).alias("c_value"),
@@ -121,7 +135,23 @@ def count_signal(
     p = np.minimum(1.0, tail * len(settings.windows))
     # The usual rate needs its own months of history, all at least `months_back` back.
     eligible = pl.col("history") >= settings.history_needed(baseline) + months_back - 1
-    return f.with_columns(pl.when(eligible & has_rate).then(pl.Series("c_p", p)).alias("c_p"))
+    return f.with_columns(pl.when(eligible & has_rate).then(pl.Series("c_p", p)).alias("c_p")).drop(
+        "network_rate", strict=False
+    )
+
+
+def network_rate(
+    frame: pl.DataFrame, value: str, exposure: str, skip: int, by: tuple[str, ...]
+) -> pl.DataFrame:
+    """Per month (and `by` part): the network's count per unit of exposure over all months
+    at least `skip` months back (null before there are any)."""
+    so_far = (pl.col("counted").cum_sum() / pl.col("exposed").cum_sum()).shift(skip)
+    return (
+        frame.group_by("month", *by)
+        .agg(pl.col(value).sum().cast(pl.Float64).alias("counted"), pl.col(exposure).sum().cast(pl.Float64).alias("exposed"))
+        .sort("month")
+        .select("month", *by, (so_far.over(*by) if by else so_far).fill_nan(None).alias("network_rate"))
+    )  # fmt: skip
 
 
 def with_dispersion(
@@ -217,6 +247,35 @@ def least_surprised(variants: list[pl.DataFrame]) -> pl.DataFrame:
     )
 
 
+def told_once(
+    per_window: list[pl.DataFrame], settings: SpikeSettings, by: tuple[str, ...]
+) -> list[pl.DataFrame]:
+    """The windows with `candidate` cleared where a longer window would only tell again a
+    spike that already alerted: a window of several months whose earlier months (of this
+    part) alerted in any window. Otherwise one burst alerts twice, the second time as
+    "10 complaints in Oct to Nov" while November itself was quiet."""
+    series = ("dealer_id", *by)
+    keys = ["month", *series]
+    alerted = (
+        pl.concat([f.select(*keys, (pl.col("candidate") & (pl.col("c_p") <= settings.p_warning)).fill_null(False).alias("hit")) for f in per_window])
+        .group_by(keys)
+        .agg(pl.col("hit").any())
+    )  # fmt: skip
+    kept = []
+    for window, frame in zip(settings.windows, per_window, strict=True):
+        if window == 1:
+            kept.append(frame)
+            continue
+        told = pl.col("hit").shift(1).rolling_max(window - 1, min_samples=1).over(*series)
+        kept.append(
+            frame.join(alerted, on=keys, how="left")
+            .sort(*series, "month")
+            .with_columns((pl.col("candidate") & ~told.fill_null(False)).alias("candidate"))
+            .drop("hit")
+        )
+    return kept
+
+
 def spike_readings(
     frame: pl.DataFrame,
     value: str,
@@ -256,7 +315,7 @@ def spike_readings(
             .select(keep)
             .with_columns(noun.alias("noun"))
         )
-    chosen = strongest_window(per_window, "c_p", settings.p_warning)
+    chosen = strongest_window(told_once(per_window, settings, by), "c_p", settings.p_warning)
     count, expected = pl.col("c_value"), pl.col("c_expected")
     return readings(
         chosen,
