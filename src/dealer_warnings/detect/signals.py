@@ -273,10 +273,15 @@ def readings(
     )
 
 
+def window_fired(p: str, p_warning: float) -> pl.Expr:
+    """A window (or part) fires: a `candidate` improbable enough."""
+    return pl.col("candidate") & (pl.col(p) <= p_warning)
+
+
 def strongest_window(per_window: list[pl.DataFrame], p: str, p_warning: float) -> pl.DataFrame:
-    """One row per dealer-month from the windows (or parts) tried: one that fired (a
-    `candidate` improbable enough), else the most improbable one (see `strongest`)."""
-    return strongest(per_window, pl.col("candidate") & (pl.col(p) <= p_warning), p)
+    """One row per dealer-month from the windows (or parts) tried: one that fired (see
+    `window_fired`), else the most improbable one (see `strongest`)."""
+    return strongest(per_window, window_fired(p, p_warning), p)
 
 
 def strongest(tried: list[pl.DataFrame], hit: pl.Expr, p: str) -> pl.DataFrame:

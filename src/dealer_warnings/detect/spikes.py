@@ -28,6 +28,7 @@ from dealer_warnings.detect.signals import (
     readings,
     settle,
     strongest_window,
+    window_fired,
 )
 
 OUTLYING_PEER = 2.5  # a peer whose count rose this many times the group's median change spikes
@@ -58,10 +59,12 @@ def robust_exposure_rate(
     total = past.rolling_sum(months, min_samples=1)
     largest = past.rolling_max(months, min_samples=1)
     exposed = past_exposure.rolling_sum(months, min_samples=1) * (count - 1) / count
-    own = (total - largest) / exposed
-    shrunk = (total - largest + PRIOR_EVENTS) / (exposed + PRIOR_EVENTS / network)
-    return pl.when((count >= 2) & (exposed > 0)).then(
-        pl.when(network > 0).then(shrunk).otherwise(own)
+    known = (count >= 2) & (exposed > 0)
+    return (
+        pl.when(known & (network > 0))
+        .then((total - largest + PRIOR_EVENTS) / (exposed + PRIOR_EVENTS / network))
+        .when(known)
+        .then((total - largest) / exposed)
     )
 
 
@@ -256,20 +259,22 @@ def told_once(
     "10 complaints in Oct to Nov" while November itself was quiet."""
     series = ("dealer_id", *by)
     keys = ["month", *series]
+    fired = window_fired("c_p", settings.p_warning).fill_null(False).alias("hit")
     alerted = (
-        pl.concat([f.select(*keys, (pl.col("candidate") & (pl.col("c_p") <= settings.p_warning)).fill_null(False).alias("hit")) for f in per_window])
+        pl.concat([f.select(*keys, fired) for f in per_window])
         .group_by(keys)
         .agg(pl.col("hit").any())
-    )  # fmt: skip
+    )
     kept = []
     for window, frame in zip(settings.windows, per_window, strict=True):
         if window == 1:
             kept.append(frame)
             continue
+        # The frames keep count_signal's order (months in order per series, which its rolling
+        # sums need too), so the join keeps it and no sort is needed.
         told = pl.col("hit").shift(1).rolling_max(window - 1, min_samples=1).over(*series)
         kept.append(
-            frame.join(alerted, on=keys, how="left")
-            .sort(*series, "month")
+            frame.join(alerted, on=keys, how="left", maintain_order="left")
             .with_columns((pl.col("candidate") & ~told.fill_null(False)).alias("candidate"))
             .drop("hit")
         )
