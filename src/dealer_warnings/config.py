@@ -350,14 +350,16 @@ class SellthroughSettings(IndicatorSettings):
 
 
 class CategorySpikeSettings(SpikeSettings):
-    """Complaints of one category (logistics, packaging, design) rising against peers."""
+    """Complaints of one category (logistics, packaging, design) rising against peers: in
+    number, or as a share of all the dealer's complaints."""
 
     p_warning: float = Field(
-        1e-4,
+        2e-4,
         gt=0,
         lt=1,
         description="sensitivity: tail probability at which it alerts (looser than a lone "
-        "count's: a burst is told once, not again by the two-month window that still holds it)",
+        "count's: a burst is told once, not again by the two-month window that still holds "
+        "it; and split between the count and the share test)",
     )
 
     categories: tuple[str, ...] = Field(

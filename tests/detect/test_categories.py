@@ -96,3 +96,32 @@ def test_logistics_and_packaging_together_are_quiet_when_a_whole_region_gets_the
     strike = network.set("logistics", 5, north, months).set("packaging", 3, north, months)
 
     assert strike.alerts("category_spike").height == 0
+
+
+def test_category_spike_fires_when_one_kind_takes_over_a_dealers_complaints(
+    panel, assert_explained
+):
+    # A big dealer's complaints are a third each logistics, packaging and design (30 a month
+    # each). One month, 50 of its 60 are logistics: 50 against 30 is no doubling of the count,
+    # but 83% of its complaints against its usual third is far out of its usual share.
+    network = panel(rates={kind: {"D00": 30} for kind in ("logistics", "packaging", "design")})
+    month = network.last
+    hit = network.set("logistics", 50, "D00", month)
+    hit = hit.set("packaging", 5, "D00", month).set("design", 5, "D00", month)
+
+    alerts = hit.alerts("category_spike")
+    assert alerts["dealer_id"].to_list() == ["D00"]
+    assert_explained(
+        alerts.row(0, named=True),
+        f"50 of its 60 complaints in {month:%b %Y} were logistics complaints (83%)",
+        "from its usual 33%",
+    )
+
+
+def test_category_spike_is_quiet_when_the_other_kinds_of_complaint_fall_away(panel):
+    # The same dealer's logistics complaints stay at their usual 30 while packaging and design
+    # fall to 3: logistics are now 83% of its complaints, but no more of them came in.
+    network = panel(rates={kind: {"D00": 30} for kind in ("logistics", "packaging", "design")})
+    month = network.last
+    calm = network.set("packaging", 3, "D00", month).set("design", 3, "D00", month)
+    assert calm.alerts("category_spike").height == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 from scipy.special import betainc, gammainc, gammaincc, ndtr, stdtr
+from scipy.stats import betabinom
 
 from dealer_warnings.config import BaselineSettings, Direction, IndicatorSettings
 
@@ -199,6 +200,24 @@ def quasi_binomial_tail(
     p = np.clip(share, 1e-9, 1 - 1e-9)
     lower = np.where(k >= n, 1.0, betainc(np.maximum(n - k, 1e-12), k + 1, 1 - p))
     upper = np.where(k > 0, betainc(np.maximum(k, 1e-12), n - k + 1, p), 1.0)
+    return _directed(lower, upper, direction)
+
+
+def beta_binomial_tail(
+    observed: np.ndarray,
+    trials: np.ndarray,
+    share: np.ndarray,
+    seen: np.ndarray,
+    direction: Direction,
+) -> np.ndarray:
+    """P(hits at least this far from `share` of `trials`, the bad way) when the share itself
+    was measured on `seen` earlier cases: a share from 10 cases is held less firmly than one
+    from 1,000 (a beta-binomial with the share's beta posterior)."""
+    p = np.clip(share, 1e-9, 1 - 1e-9)
+    a, b = p * seen, (1 - p) * seen
+    n = trials.round()
+    lower = betabinom.cdf(observed, n, a, b) if direction != "up" else None
+    upper = betabinom.sf(observed - 1, n, a, b) if direction != "down" else None
     return _directed(lower, upper, direction)
 
 

@@ -20,6 +20,7 @@ import polars as pl
 
 from dealer_warnings.config import BaselineSettings, SpikeSettings
 from dealer_warnings.detect.signals import (
+    beta_binomial_tail,
     negative_binomial_tail,
     number,
     numpy_column,
@@ -27,6 +28,7 @@ from dealer_warnings.detect.signals import (
     period_label,
     readings,
     settle,
+    share,
     strongest_window,
     window_fired,
 )
@@ -35,6 +37,10 @@ OUTLYING_PEER = 2.5  # a peer whose count rose this many times the group's media
 PEER_PRIOR_EVENTS = 2.0  # a change is (count + 2) / (usual + 2): few counts, little change
 PRIOR_EVENTS = 2.0  # a rate per order starts from 2 events at the network's rate
 MIN_EXPECTED = 0.3  # a dealer that never had a case still might: 0.3 a month at least
+MAX_SHARE = 0.99  # an expected share is never quite all of the cases
+# A kind that takes over a dealer's complaints also comes in this many times as often as
+# usual: a share that rose only because the other kinds fell away is no rise of this kind.
+MIN_SHARE_RISE = 1.5
 TRIM_P = 1e-3  # counts this improbable are spikes: left out when measuring the normal spread
 
 
@@ -47,24 +53,23 @@ def robust_mean_rate(expr: pl.Expr, months: int, skip: int = 1) -> pl.Expr:
     return pl.when(count >= 2).then((total - largest) / (count - 1))
 
 
-def robust_exposure_rate(
+def robust_exposure(
     expr: pl.Expr, exposure: pl.Expr, network: pl.Expr, months: int, skip: int = 1
-) -> pl.Expr:
-    """Count per unit of exposure over `months` months ending `skip` months back, without the
-    largest count (its exposure left out as an average month's), starting from PRIOR_EVENTS
-    events at the `network` rate: a dealer whose few orders brought no complaint yet is not
-    taken to never get one, while a dealer with many orders keeps its own rate."""
+) -> tuple[pl.Expr, pl.Expr]:
+    """The count and its exposure over `months` months ending `skip` months back, without the
+    largest count (its exposure left out as an average month's), both starting from
+    PRIOR_EVENTS events at the `network` rate: a dealer whose few orders brought no complaint
+    yet is not taken to never get one, while a dealer with many orders keeps its own rate."""
     past, past_exposure = expr.shift(skip), exposure.shift(skip)
     count = past.is_not_null().cast(pl.Float64).rolling_sum(months, min_samples=1)
     total = past.rolling_sum(months, min_samples=1)
     largest = past.rolling_max(months, min_samples=1)
     exposed = past_exposure.rolling_sum(months, min_samples=1) * (count - 1) / count
     known = (count >= 2) & (exposed > 0)
+    prior = known & (network > 0)
     return (
-        pl.when(known & (network > 0))
-        .then((total - largest + PRIOR_EVENTS) / (exposed + PRIOR_EVENTS / network))
-        .when(known)
-        .then((total - largest) / exposed)
+        pl.when(prior).then(total - largest + PRIOR_EVENTS).when(known).then(total - largest),
+        pl.when(prior).then(exposed + PRIOR_EVENTS / network).when(known).then(exposed),
     )
 
 
@@ -77,6 +82,8 @@ def count_signal(
     skip: int = 1,
     by: tuple[str, ...] = (),
     exposure: str | None = None,
+    drawn: bool = False,
+    tests: int = 1,
 ) -> pl.DataFrame:
     """Columns `c_value` (the count over the last `window` months), `c_rate` (the usual
     monthly rate, from months at least `skip` back), `c_peer` (the peers' change),
@@ -85,7 +92,9 @@ def count_signal(
     own rate, peers and spread. With an `exposure` column (the cases a count can come from),
     the usual rate is per unit of exposure (from the network's while the dealer's own
     exposure is small), times this month's exposure: twice the cases, twice the count
-    expected."""
+    expected. A count `drawn` from its exposure (logistics complaints out of all complaints)
+    is judged by its share of them instead (see `share_tail`). `tests` = how many tests
+    share the sensitivity besides the windows."""
     series = ("dealer_id", *by)
     v = pl.col(value).cast(pl.Float64)
     months_back = max(skip, window)
@@ -95,14 +104,22 @@ def count_signal(
         e = pl.col(exposure).cast(pl.Float64)
         network = network_rate(frame, value, exposure, months_back, by)
         frame = frame.join(network, on=["month", *by], how="left", maintain_order="left")
-        per_unit = robust_exposure_rate(
+        counted, exposed = robust_exposure(
             v, e, pl.col("network_rate"), settings.baseline_months, months_back
         )
-        usual = per_unit * e.rolling_mean(window)
+        usual = counted / exposed * e.rolling_mean(window)
     f = frame.lazy().with_columns(
         settle(v.rolling_sum(window).over(*series)).alias("c_value"),
         usual.over(*series).alias("c_rate"),
     )
+    if drawn:
+        f = f.with_columns(
+            settle(e.rolling_sum(window).over(*series)).alias("c_trials"),
+            exposed.over(*series).alias("c_seen"),
+            (robust_mean_rate(v, settings.baseline_months, months_back) * window)
+            .over(*series)
+            .alias("c_usual_count"),
+        )
     count = pl.col("c_value")
     has_rate = pl.col("c_rate").is_not_null()
     rate = pl.col("c_rate").fill_null(0) * window
@@ -128,19 +145,52 @@ def count_signal(
         .with_columns(((count - mean) ** 2 - count).alias("c_excess"), (mean**2).alias("c_scale"))
         .collect()
     )  # fmt: skip
-    f = with_dispersion(f, settings, baseline, by)
-    tail = negative_binomial_tail(
-        numpy_column(f, "c_value"),
-        numpy_column(f, "c_expected"),
-        numpy_column(f, "c_dispersion"),
-        settings.direction,
-    )
-    p = np.minimum(1.0, tail * len(settings.windows))
+    if drawn:
+        f, tail = share_tail(f, settings)
+    else:
+        f = with_dispersion(f, settings, baseline, by)
+        tail = negative_binomial_tail(
+            numpy_column(f, "c_value"),
+            numpy_column(f, "c_expected"),
+            numpy_column(f, "c_dispersion"),
+            settings.direction,
+        )
+    p = np.minimum(1.0, tail * len(settings.windows) * tests)
     # The usual rate needs its own months of history, all at least `months_back` back.
     eligible = pl.col("history") >= settings.history_needed(baseline) + months_back - 1
-    return f.with_columns(pl.when(eligible & has_rate).then(pl.Series("c_p", p)).alias("c_p")).drop(
-        "network_rate", strict=False
+    return f.with_columns(
+        pl.when(eligible & has_rate).then(pl.Series("c_p", p, nan_to_null=True)).alias("c_p")
+    ).drop("network_rate", "c_seen", "c_usual_count", strict=False)
+
+
+def share_tail(frame: pl.DataFrame, settings: SpikeSettings) -> tuple[pl.DataFrame, np.ndarray]:
+    """The frame with `c_expected` at most MAX_SHARE of the cases, and the tail probability of
+    the count as a share of its `c_trials` cases: a beta-binomial around the expected share,
+    as uncertain as the `c_seen` earlier cases it rests on. A month that brings every kind of
+    complaint (a busy month, a lumpy one) leaves shares alone, so a rise of one kind is judged
+    without the spread of monthly counts. Only counts MIN_SHARE_RISE x the usual count, and
+    counts or expectations of at least `min_count`, are judged (NaN otherwise, where the
+    count test speaks alone)."""
+    f = frame.with_columns(
+        pl.min_horizontal("c_expected", MAX_SHARE * pl.col("c_trials")).alias("c_expected")
     )
+    big = (pl.col("c_value") >= settings.min_count) | (pl.col("c_expected") >= settings.min_count)
+    rose = pl.col("c_value") >= MIN_SHARE_RISE * pl.col("c_usual_count")
+    judged = (big & rose & pl.col("c_seen").is_not_null() & (pl.col("c_trials") > 0)).fill_null(
+        False
+    )
+    rows = f.select(judged).to_series().arg_true().to_numpy()
+    part = f.filter(judged)
+    trials = numpy_column(part, "c_trials")
+    tail = np.full(f.height, np.nan)
+    tail[rows] = beta_binomial_tail(
+        numpy_column(part, "c_value"),
+        trials,
+        numpy_column(part, "c_expected") / trials,
+        numpy_column(part, "c_seen"),
+        settings.direction,
+    )
+    return f, tail
 
 
 def network_rate(
@@ -235,15 +285,21 @@ def network_dispersion(frame: pl.DataFrame, keep: pl.Expr, by: tuple[str, ...]) 
     )
 
 
-def least_surprised(variants: list[pl.DataFrame]) -> pl.DataFrame:
+def least_surprised(variants: list[pl.DataFrame], most: bool = False) -> pl.DataFrame:
     """Per dealer-month (and part), the variant whose expectation makes the count least
-    improbable: alert only when the count is improbable both per month and per order."""
+    improbable: alert only when the count is improbable both per month and per order. With
+    `most`, the one that makes it most improbable: alert when either test finds it so."""
     if len(variants) == 1:
         return variants[0]
     keys = [c for c in ("dealer_id", "category", "month") if c in variants[0].columns]
+    # A variant without a verdict counts as unsurprised: with it, no verdict at all (both
+    # ways must judge); with `most`, the other variant's verdict.
     return (
-        pl.concat([v.with_columns(pl.lit(i).alias("_variant")) for i, v in enumerate(variants)])
-        .sort(pl.col("c_p").fill_null(2.0), "_variant", descending=[True, False])
+        pl.concat(
+            [v.with_columns(pl.lit(i).alias("_variant")) for i, v in enumerate(variants)],
+            how="diagonal",  # a share test has no dispersion
+        )
+        .sort(pl.col("c_p").fill_null(2.0), "_variant", descending=[not most, False])
         .unique(keys, keep="first")
         .drop("_variant")
         .sort(*keys)
@@ -292,21 +348,26 @@ def spike_readings(
     skip: int = 1,
     when: pl.Expr | None = None,
     exposures: tuple[str | None, ...] = (None,),
+    share_of: tuple[str, str] | None = None,
 ) -> pl.DataFrame:
     """One reading per dealer-month: the window (and, with `by`, the part) that fired, else
     the most improbable one; the count, what was expected, and the sentence built from them
     ("7 complaints in Oct 2026, ..."; `when` replaces "in Oct 2026"). With several
-    `exposures`, a count alerts only when it is improbable against every one of them."""
+    `exposures`, a count alerts only when it is improbable against every one of them. With
+    `share_of` (a column of all the cases and its noun: "all_complaints", "complaints"), the
+    count's share of them is a second test, and either may alert (the sensitivity is split)."""
     keep = ["month", "dealer_id", "peer_group", *by]
-    keep += ["c_value", "c_rate", "c_peer", "c_expected", "c_p", "candidate", "when"]
+    keep += ["c_value", "c_rate", "c_peer", "c_expected", "c_trials", "c_p", "candidate", "when"]
+    tests = 1 if share_of is None else 2
     per_window = []
     for window in settings.windows:
-        f = least_surprised(
-            [
-                count_signal(frame, value, settings, baseline, window, skip, by, exposure)
-                for exposure in exposures
-            ]
-        )
+        args = (frame, value, settings, baseline, window, skip, by)
+        f = least_surprised([count_signal(*args, exposure, tests=tests) for exposure in exposures])
+        if share_of is None:
+            f = f.with_columns(pl.lit(None, pl.Float64).alias("c_trials"))
+        else:
+            shares = count_signal(*args, share_of[0], drawn=True, tests=tests)
+            f = least_surprised([f, shares], most=True)
         count, expected = pl.col("c_value"), pl.col("c_expected")
         ratio = count / expected
         big_enough = {
@@ -316,12 +377,49 @@ def spike_readings(
         big_enough["both"] = big_enough["up"] | big_enough["down"]
         period = pl.lit("in ") + period_label(window) if when is None else when
         per_window.append(
-            f.with_columns(big_enough[settings.direction].alias("candidate"), period.alias("when"))
-            .select(keep)
+            f.with_columns(
+                big_enough[settings.direction].alias("candidate"),
+                period.alias("when"),
+                pl.lit(window).alias("window"),
+            )
+            .select(*keep, "window")
             .with_columns(noun.alias("noun"))
         )
     chosen = strongest_window(told_once(per_window, settings, by), "c_p", settings.p_warning)
-    count, expected = pl.col("c_value"), pl.col("c_expected")
+    count, expected, trials = pl.col("c_value"), pl.col("c_expected"), pl.col("c_trials")
+    against_usual = pl.format(
+        "{} times the {} expected from its usual {} a month and its peers, who moved {} that "
+        "month ({}).",
+        number(count / expected, 1),
+        number(expected, 2),
+        number(pl.col("c_rate"), 2),
+        percent(pl.col("c_peer") - 1),
+        pl.col("peer_group"),
+    )
+    explanation = pl.format(
+        "{} {} {}, {}", number(count), pl.col("noun"), pl.col("when"), against_usual
+    )
+    if share_of is not None:
+        explanation = (
+            pl.when(trials.is_null())
+            .then(explanation)
+            .otherwise(
+                pl.format(
+                    "{} of its {} {} {} were {} ({}), against the {} expected from its usual "
+                    "{} and its peers, who moved {} that month ({}).",
+                    number(count),
+                    number(trials),
+                    pl.lit(share_of[1]),
+                    pl.col("when"),
+                    pl.col("noun"),
+                    share(count / trials),
+                    share(expected / trials),
+                    share(pl.col("c_rate") * pl.col("window") / trials),
+                    percent(pl.col("c_peer") - 1),
+                    pl.col("peer_group"),
+                )
+            )
+        )
     return readings(
         chosen,
         indicator,
@@ -333,16 +431,5 @@ def spike_readings(
         p_value=pl.col("c_p"),
         fired=pl.col("candidate"),
         critical=pl.lit(True),
-        explanation=pl.format(
-            "{} {} {}, {} times the {} expected from its usual {} a month "
-            "and its peers, who moved {} that month ({}).",
-            number(count),
-            pl.col("noun"),
-            pl.col("when"),
-            number(count / expected, 1),
-            number(expected, 2),
-            number(pl.col("c_rate"), 2),
-            percent(pl.col("c_peer") - 1),
-            pl.col("peer_group"),
-        ),
+        explanation=explanation,
     )
