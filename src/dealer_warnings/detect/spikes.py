@@ -176,14 +176,13 @@ def share_tail(frame: pl.DataFrame, settings: SpikeSettings) -> tuple[pl.DataFra
     )
     big = (pl.col("c_value") >= settings.min_count) | (pl.col("c_expected") >= settings.min_count)
     rose = pl.col("c_value") >= MIN_SHARE_RISE * pl.col("c_usual_count")
-    judged = (big & rose & pl.col("c_seen").is_not_null() & (pl.col("c_trials") > 0)).fill_null(
-        False
-    )
-    rows = f.select(judged).to_series().arg_true().to_numpy()
+    judged = f.select(
+        (big & rose & pl.col("c_seen").is_not_null() & (pl.col("c_trials") > 0)).fill_null(False)
+    ).to_series()
     part = f.filter(judged)
     trials = numpy_column(part, "c_trials")
     tail = np.full(f.height, np.nan)
-    tail[rows] = beta_binomial_tail(
+    tail[judged.arg_true().to_numpy()] = beta_binomial_tail(
         numpy_column(part, "c_value"),
         trials,
         numpy_column(part, "c_expected") / trials,
@@ -387,17 +386,17 @@ def spike_readings(
         )
     chosen = strongest_window(told_once(per_window, settings, by), "c_p", settings.p_warning)
     count, expected, trials = pl.col("c_value"), pl.col("c_expected"), pl.col("c_trials")
-    against_usual = pl.format(
-        "{} times the {} expected from its usual {} a month and its peers, who moved {} that "
-        "month ({}).",
+    explanation = pl.format(
+        "{} {} {}, {} times the {} expected from its usual {} a month "
+        "and its peers, who moved {} that month ({}).",
+        number(count),
+        pl.col("noun"),
+        pl.col("when"),
         number(count / expected, 1),
         number(expected, 2),
         number(pl.col("c_rate"), 2),
         percent(pl.col("c_peer") - 1),
         pl.col("peer_group"),
-    )
-    explanation = pl.format(
-        "{} {} {}, {}", number(count), pl.col("noun"), pl.col("when"), against_usual
     )
     if share_of is not None:
         explanation = (
