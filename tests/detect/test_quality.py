@@ -101,6 +101,25 @@ def test_quality_spike_fires_when_a_dealers_usual_six_incidents_are_one_defect_o
     )
 
 
+def test_quality_spike_fires_when_a_dealer_that_seldom_has_an_incident_has_four_of_one_batch(
+    panel, assert_explained
+):
+    # Four cracks on S1, half of what the dealer buys: given four incidents, that they fall on
+    # its main SKU is not odd enough, and four where 0.3 are expected is no clear count either.
+    # But four of one defect on one SKU, in a dealer with one incident in five months, are a
+    # faulty batch.
+    network = panel(rates={"quality_incidents": {"D03": 0.2}})
+    batch = {("D03", network.last): [("S1", "crack", 4)]}
+
+    alerts = cluster_alerts(network, batch)
+    assert alerts["dealer_id"].to_list() == ["D03"]
+    assert_explained(
+        alerts.row(0, named=True),
+        f"4 of 4 quality incidents in {network.last:%b %Y} were one defect (crack) on one SKU (S1)",
+        "incidents in all were expected",
+    )
+
+
 def test_quality_spike_is_quiet_when_the_usual_incidents_spread_over_skus_and_defects(panel):
     network = panel(rates={"quality_incidents": {"D03": 6}})
     assert cluster_alerts(network).height == 0

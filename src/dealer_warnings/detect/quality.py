@@ -3,15 +3,21 @@
 Two tests, either of which alerts:
 - the count: more incidents than the dealer's usual rate and its peers explain (the negative
   binomial test shared with complaints, see `spikes`);
-- the cluster: incidents of one faulty batch share one SKU and one defect type. Given the
-  month's N incidents that name a SKU, each falls on a (SKU, defect) pair with the chance
-  that the dealer's purchases of that SKU (its share of the units it bought in the
-  `baseline_months` before, a little of the network's mix added so a SKU it rarely buys is
-  not impossible) and the network's share of that defect type give. How improbable is it that
-  any one pair gets the largest group's M incidents or more? A union bound over every pair:
-  sum of P(Binomial(N, p_pair) >= M). The test is conditional on N, so a month with many
-  incidents spread over many SKUs (a heavy-tailed count, a busy season) is not a cluster,
-  and 3 incidents of one crack on one SKU are, even where 3 incidents in all are usual.
+- the cluster: incidents of one faulty batch share one SKU and one defect type. Each
+  incident falls on a (SKU, defect) pair with the chance that the dealer's purchases of that
+  SKU (its share of the units it bought in the `baseline_months` before, a little of the
+  network's mix added so a SKU it rarely buys is not impossible) and the network's share of
+  that defect type give. How improbable is it that any one pair gets the largest group's M
+  incidents or more? A union bound over every pair, judged two ways (the sensitivity split
+  between them):
+  - given the month's N incidents that name a SKU: sum of P(Binomial(N, p_pair) >= M). A
+    month with many incidents spread over many SKUs (a heavy-tailed count, a busy season)
+    is not a cluster, and 3 incidents of one crack on one SKU are, even where 3 incidents
+    in all are usual;
+  - not given them: a pair's incidents are a negative binomial with the count test's
+    expectation for the month x p_pair (thinning keeps its spread). 3 incidents of one crack
+    in a dealer that has one incident a quarter are a batch, even on its main SKU, where
+    the first way finds nothing odd in 3 incidents falling where most of them always do.
 """
 
 from __future__ import annotations
@@ -25,12 +31,15 @@ from dealer_warnings.detect.inputs import DetectInput
 from dealer_warnings.detect.signals import (
     READING_COLUMNS,
     month_label,
+    negative_binomial_tail,
     number,
     readings,
     share,
     strongest,
 )
-from dealer_warnings.detect.spikes import spike_readings
+from dealer_warnings.detect.spikes import count_signal, least_surprised, spike_readings
+
+COUNT_EXPOSURES = (None, "orders")  # the count test's: usual per month, and per order
 
 
 def quality_spike(
@@ -40,7 +49,7 @@ def quality_spike(
     counted = spike_readings(
         frame, "quality_incidents", "quality_spike", own, settings.baseline,
         pl.lit("quality incidents"),
-        exposures=(None, "orders"),
+        exposures=COUNT_EXPOSURES,
     )  # fmt: skip
     clusters = cluster_readings(frame, inputs, own, settings.baseline)
     if clusters.is_empty():
@@ -78,14 +87,29 @@ def largest_groups(defects: pl.DataFrame) -> pl.DataFrame:
     )  # fmt: skip
 
 
-def cluster_p(named: np.ndarray, largest: np.ndarray, pair_shares: list[np.ndarray]) -> np.ndarray:
-    """Per dealer-month, P(some (SKU, defect) pair gets >= `largest` of `named` incidents)
-    when each falls on a pair with the chances `pair_shares` (a union bound, at most 1)."""
+def cluster_p(
+    named: np.ndarray,
+    largest: np.ndarray,
+    expected: np.ndarray,
+    dispersion: np.ndarray,
+    pair_shares: list[np.ndarray],
+) -> np.ndarray:
+    """Per dealer-month, P(some (SKU, defect) pair gets >= `largest` incidents) when each
+    falls on a pair with the chances `pair_shares`: given the `named` incidents, or as a
+    negative binomial with the month's `expected` incidents and their `dispersion` (1/r).
+    Each a union bound; the smaller, doubled for the two ways tried, at most 1."""
     p = np.ones(len(named))
-    for i, (n, m, shares) in enumerate(zip(named, largest, pair_shares, strict=True)):
+    tried = zip(named, largest, expected, dispersion, pair_shares, strict=True)
+    for i, (n, m, mean, alpha, shares) in enumerate(tried):
         shares = np.clip(shares, 1e-12, 1.0)
         # P(Binomial(n, q) >= m) = I_q(m, n - m + 1)
-        p[i] = min(1.0, float(betainc(m, n - m + 1, shares).sum()))
+        given_named = betainc(m, n - m + 1, shares).sum()
+        at_all = 1.0
+        if not np.isnan(mean):
+            at_all = negative_binomial_tail(
+                np.full(len(shares), float(m)), mean * shares, np.full(len(shares), alpha), "up"
+            ).sum()
+        p[i] = min(1.0, 2 * min(given_named, at_all))
     return p
 
 
@@ -98,12 +122,23 @@ def cluster_readings(
     """Readings of the cluster test for the dealer-months whose largest (SKU, defect) group
     has at least `min_cluster` incidents (fewer cannot alert, and need no verdict)."""
     groups = largest_groups(inputs.dealer_defect_month).filter(pl.col("largest") >= own.min_cluster)
+    if groups.is_empty():
+        return pl.DataFrame(schema=READING_COLUMNS)
+    # The count test's expectation of the month's incidents (the larger of per month and per
+    # order: as the count test, a dealer whose orders grew expects more) and its spread.
+    usual = least_surprised(
+        [count_signal(frame, "quality_incidents", own, baseline, exposure=e) for e in COUNT_EXPOSURES]
+    ).select("dealer_id", "month", "c_expected", "c_dispersion")  # fmt: skip
     eligible = pl.col("history") >= own.history_needed(baseline)
-    candidates = groups.join(
-        frame.filter(eligible).select("dealer_id", "month", "peer_group", "quality_incidents"),
-        on=["dealer_id", "month"],
-        how="inner",
-    ).sort("dealer_id", "month")
+    candidates = (
+        groups.join(
+            frame.filter(eligible).select("dealer_id", "month", "peer_group", "quality_incidents"),
+            on=["dealer_id", "month"],
+            how="inner",
+        )
+        .join(usual, on=["dealer_id", "month"], how="left")
+        .sort("dealer_id", "month")
+    )
     if candidates.is_empty():
         return pl.DataFrame(schema=READING_COLUMNS)
     sku_share, defect_share = mix_shares(candidates, inputs, own)
@@ -117,7 +152,13 @@ def cluster_readings(
         top_share.append(
             skus.get(row["sku"], min(skus.values())) * defects.get(row["defect_type"], min(defects.values()))
         )  # fmt: skip
-    p = cluster_p(candidates["named"].to_numpy(), candidates["largest"].to_numpy(), pair_shares)
+    p = cluster_p(
+        candidates["named"].to_numpy(),
+        candidates["largest"].to_numpy(),
+        candidates["c_expected"].to_numpy(),  # NaN: no usual rate, judged given N only
+        candidates["c_dispersion"].fill_null(0.0).to_numpy(),
+        pair_shares,
+    )
     f = candidates.with_columns(
         pl.Series("p", p),
         (pl.col("named") * pl.Series("top_share", top_share)).alias("by_chance"),
@@ -137,7 +178,7 @@ def cluster_readings(
         critical=pl.lit(True),
         explanation=pl.format(
             "{} of {} quality incidents in {} were one defect ({}) on one SKU ({}): one faulty "
-            "batch? By chance {} would be (the SKU is {} of what it bought).",
+            "batch? By chance {} would be (the SKU is {} of what it bought){}.",
             pl.col("largest"),
             pl.col("named"),
             month_label(pl.col("month")),
@@ -145,6 +186,9 @@ def cluster_readings(
             pl.col("sku"),
             number(pl.col("by_chance"), 2),
             share(pl.col("sku_share")),
+            pl.format(
+                ", and {} incidents in all were expected", number(pl.col("c_expected"), 1)
+            ).fill_null(""),
         ),
     )
 
