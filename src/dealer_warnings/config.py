@@ -280,7 +280,8 @@ class ServiceOverdueSettings(SpikeSettings):
         description="sensitivity: tail probability at which it alerts. Looser than a new "
         "count's: a case left open counts again at every month end until it is closed, so "
         "the spread measured over month ends is wider than a month's new cases have, and the "
-        "tail probability is conservative (min_count still asks for 4 overdue cases)",
+        "tail probability is conservative (min_count still asks for 4 overdue cases); split "
+        "between the count and its share of the recent cases",
     )
     overdue_days: int = Field(
         30, ge=1, description="a case still open this many days after it was opened is overdue"

@@ -29,6 +29,21 @@ def test_service_overdue_fires_when_cases_pile_up_past_their_age(panel, assert_e
     )
 
 
+def test_service_overdue_tells_the_share_of_recent_cases_left_open(panel, assert_explained):
+    # A dealer that closes nearly all of its three cases a month in time leaves six of the
+    # last months' cases open: as a share of those cases (3% usually) the failure to follow
+    # up is clearer than as a count against a floor of 0.3 a month.
+    network = panel(rates={"complaints": {"D03": 3}, "overdue_cases": {"D03": 0.2}})
+    alerts = network.set("overdue_cases", 6, "D03", network.last).alerts("service_overdue")
+
+    assert alerts["dealer_id"].to_list() == ["D03"]
+    assert_explained(
+        alerts.row(0, named=True),
+        "6 of its 10 cases opened in the 4 months before at the end of",
+        "were cases still open more than 30 days after they were opened (60%), against the 3%",
+    )
+
+
 def test_service_overdue_is_quiet_when_a_big_dealers_usual_30_become_36(panel):
     network = panel(rates={"overdue_cases": {"D00": 30}})
     assert (

@@ -4,7 +4,10 @@ past the allowed age at a month end than the dealer's own habit and its peers ex
 Counted are cases opened within `recent_days` that are still open `overdue_days` after they
 were opened, at the month's end (a case closed later still counts as open then). An old
 backlog of forgotten cases leaves the count after `recent_days`: it is known already, and a
-dealer that stops following up *now* shows as a rise.
+dealer that stops following up *now* shows as a rise. The count is also judged as a share of
+the cases opened in those months (the `spikes` share test): a dealer with a few cases a month
+that leaves most of them open shows more clearly so than as a count of 4 against a floor of
+0.3, and a dealer that had more cases and follows them up as usual does not alert.
 """
 
 from __future__ import annotations
@@ -58,4 +61,5 @@ def service_overdue(
             "at the end of {} ({} open in all)", month_label(pl.col("month")), pl.col("open_cases")
         ),
         exposures=("recent_cases",),
+        share_of=("recent_cases", f"cases opened in the {months_counted(own)} months before"),
     )

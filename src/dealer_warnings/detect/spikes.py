@@ -115,7 +115,9 @@ def count_signal(
     if drawn:
         f = f.with_columns(
             settle(e.rolling_sum(window).over(*series)).alias("c_trials"),
-            exposed.over(*series).alias("c_seen"),
+            # A case counted at each of the `skip` month ends after it came in (service
+            # cases) is one case's evidence, not `skip` cases'.
+            (exposed / skip).over(*series).alias("c_seen"),
             (robust_mean_rate(v, settings.baseline_months, months_back) * window)
             .over(*series)
             .alias("c_usual_count"),
@@ -168,16 +170,18 @@ def share_tail(frame: pl.DataFrame, settings: SpikeSettings) -> tuple[pl.DataFra
     the count as a share of its `c_trials` cases: a beta-binomial around the expected share,
     as uncertain as the `c_seen` earlier cases it rests on. A month that brings every kind of
     complaint (a busy month, a lumpy one) leaves shares alone, so a rise of one kind is judged
-    without the spread of monthly counts. Only counts MIN_SHARE_RISE x the usual count, and
-    counts or expectations of at least `min_count`, are judged (NaN otherwise, where the
-    count test speaks alone)."""
+    without the spread of monthly counts. Only counts MIN_SHARE_RISE x the usual count, of
+    at most their cases, and counts or expectations of at least `min_count`, are judged (NaN
+    otherwise, where the count test speaks alone)."""
     f = frame.with_columns(
         pl.min_horizontal("c_expected", MAX_SHARE * pl.col("c_trials")).alias("c_expected")
     )
     big = (pl.col("c_value") >= settings.min_count) | (pl.col("c_expected") >= settings.min_count)
     rose = pl.col("c_value") >= MIN_SHARE_RISE * pl.col("c_usual_count")
     judged = f.select(
-        (big & rose & pl.col("c_seen").is_not_null() & (pl.col("c_trials") > 0)).fill_null(False)
+        (
+            big & rose & pl.col("c_seen").is_not_null() & (pl.col("c_trials") >= pl.col("c_value"))
+        ).fill_null(False)
     ).to_series()
     part = f.filter(judged)
     trials = numpy_column(part, "c_trials")
