@@ -113,7 +113,7 @@ def test_category_spike_fires_when_one_kind_takes_over_a_dealers_complaints(
     assert alerts["dealer_id"].to_list() == ["D00"]
     assert_explained(
         alerts.row(0, named=True),
-        f"50 of its 60 complaints in {month:%b %Y} were logistics complaints (83%)",
+        f"In {month:%b %Y}, 50 of its 60 complaints were logistics complaints (83%)",
         "from its usual 33%",
     )
 

@@ -39,8 +39,9 @@ def test_service_overdue_tells_the_share_of_recent_cases_left_open(panel, assert
     assert alerts["dealer_id"].to_list() == ["D03"]
     assert_explained(
         alerts.row(0, named=True),
-        "6 of its 10 cases opened in the 4 months before at the end of",
-        "were cases still open more than 30 days after they were opened (60%), against the 3%",
+        f"At the end of {network.last:%b %Y} (9 open in all), 6 of its 10 cases opened in the "
+        "4 months before were cases still open more than 30 days after they were opened (60%), "
+        "against the 3%",
     )
 
 

@@ -408,12 +408,13 @@ def spike_readings(
             .then(explanation)
             .otherwise(
                 pl.format(
-                    "{} of its {} {} {} were {} ({}), against the {} expected from its usual "
+                    "{}{}, {} of its {} {} were {} ({}), against the {} expected from its usual "
                     "{} and its peers, who moved {} that month ({}).",
+                    pl.col("when").str.head(1).str.to_uppercase(),
+                    pl.col("when").str.slice(1),
                     number(count),
                     number(trials),
                     pl.lit(share_of[1]),
-                    pl.col("when"),
                     pl.col("noun"),
                     share(count / trials),
                     share(expected / trials),
