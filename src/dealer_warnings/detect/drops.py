@@ -116,6 +116,7 @@ def level_signal(
         seasonal_weight(f, "raw_residual", "last_year", baseline.max_seasonal_weight),
         on="month",
         how="left",
+        maintain_order="left",  # months in order per dealer: `with_noise` rolls over them
     ).with_columns((pl.col("season_weight") * pl.col("last_year")).fill_null(0.0).alias("w_season"))
     f = f.with_columns((pl.col("raw_residual") - pl.col("w_season")).alias("residual"))
     f = with_noise(f, "residual", baseline, "res", gap=window)
@@ -164,7 +165,8 @@ def window_noise(
     predicted = pl.col("m_noise") * (1 / window + 1 / (level_months - 2)) ** 0.5
     measured_wins = pl.col("res_noise") > predicted
     return (
-        frame.join(monthly, on=["dealer_id", "month"], how="left")
+        # The caller's rolling sums need the frame's order (months in order per dealer).
+        frame.join(monthly, on=["dealer_id", "month"], how="left", maintain_order="left")
         .with_columns(
             pl.max_horizontal("res_noise", predicted).alias("res_noise"),
             pl.when(measured_wins | pl.col("m_dof").is_null())
@@ -223,7 +225,9 @@ def level_readings(
         before = settle(pl.col(value).cast(pl.Float64)).shift(window).over("dealer_id")
         news = (pl.col("w_value") > 0) | (before > 0)
         per_window.append(
-            f.join(lasting, on=["dealer_id", "month"], how="left").with_columns(
+            f.join(
+                lasting, on=["dealer_id", "month"], how="left", maintain_order="left"
+            ).with_columns(
                 change.alias("change"),
                 (
                     (pl.col("w_baseline") >= settings.min_baseline * window)

@@ -45,7 +45,9 @@ def service_overdue(
     own = settings.service_overdue
     counted = overdue_cases(inputs.dealer_case_month, own)
     recent = pl.col("complaints").shift(1).rolling_sum(months_counted(own), min_samples=1)
-    f = frame.join(counted, on=["dealer_id", "month"], how="left").with_columns(
+    f = frame.join(
+        counted, on=["dealer_id", "month"], how="left", maintain_order="left"
+    ).with_columns(
         pl.col("overdue_cases", "open_cases").fill_null(0),
         recent.over("dealer_id").fill_null(0).alias("recent_cases"),
     )

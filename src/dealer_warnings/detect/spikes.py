@@ -228,7 +228,8 @@ def with_dispersion(
     least one a month).
     """
     first = network_dispersion(frame, pl.lit(True), by)
-    f = frame.join(first, on=["month", *by], how="left")
+    # Both joins keep the frame's order (months in order per series): `own` rolls over it.
+    f = frame.join(first, on=["month", *by], how="left", maintain_order="left")
     p = negative_binomial_tail(
         numpy_column(f, "c_value"),
         numpy_column(f, "c_expected"),
@@ -237,7 +238,12 @@ def with_dispersion(
     )
     usual = pl.Series("usual", p >= TRIM_P) & f["c_expected"].is_not_null()
     f = f.drop("network_dispersion").with_columns(usual)
-    f = f.join(network_dispersion(f, pl.col("usual"), by), on=["month", *by], how="left")
+    f = f.join(
+        network_dispersion(f, pl.col("usual"), by),
+        on=["month", *by],
+        how="left",
+        maintain_order="left",
+    )
 
     def own(column: str) -> pl.Expr:
         kept = pl.when(pl.col("usual")).then(pl.col(column))
