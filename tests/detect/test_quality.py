@@ -115,9 +115,20 @@ def test_quality_spike_fires_when_a_dealer_that_seldom_has_an_incident_has_four_
     assert alerts["dealer_id"].to_list() == ["D03"]
     assert_explained(
         alerts.row(0, named=True),
-        f"4 of 4 quality incidents in {network.last:%b %Y} were one defect (crack) on one SKU (S1)",
-        "incidents in all were expected",
+        f"4 of 4 quality incidents in {network.last:%b %Y} were one defect (crack) on one SKU "
+        "(S1), where 0.3 incidents in all were expected: one faulty batch?",
     )
+
+
+def test_quality_spike_is_quiet_when_a_dealer_with_two_incidents_a_month_has_four_on_one_sku(
+    panel,
+):
+    # The same four cracks on S1, from a dealer with two incidents a month: four of its
+    # incidents on its main SKU with one defect is not improbable enough to call a batch.
+    network = panel(rates={"quality_incidents": {"D03": 2}})
+    month = {("D03", network.last): [("S1", "crack", 4)]}
+
+    assert cluster_alerts(network, month).height == 0
 
 
 def test_quality_spike_is_quiet_when_the_usual_incidents_spread_over_skus_and_defects(panel):

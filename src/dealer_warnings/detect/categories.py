@@ -17,7 +17,7 @@ import polars as pl
 
 from dealer_warnings.config import DetectSettings
 from dealer_warnings.detect.inputs import DetectInput
-from dealer_warnings.detect.spikes import spike_readings
+from dealer_warnings.detect.spikes import ShareOf, spike_readings
 
 
 def category_spike(
@@ -49,7 +49,7 @@ def category_spike(
         pl.col("category") + " complaints",
         by=("category",),
         exposures=(None, "orders"),
-        share_of=("all_complaints", "complaints"),
+        share_of=ShareOf("all_complaints", "complaints"),
     )
 
 

@@ -15,9 +15,9 @@ Two tests, either of which alerts:
     is not a cluster, and 3 incidents of one crack on one SKU are, even where 3 incidents
     in all are usual;
   - not given them: a pair's incidents are a negative binomial with the count test's
-    expectation for the month x p_pair (thinning keeps its spread). 3 incidents of one crack
-    in a dealer that has one incident a quarter are a batch, even on its main SKU, where
-    the first way finds nothing odd in 3 incidents falling where most of them always do.
+    expectation for the month x p_pair (thinning keeps its spread). 4 incidents of one crack
+    in a dealer that has one incident in a few months are a batch, even on its main SKU,
+    where the first way finds nothing odd in 4 incidents falling where most of them do.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from dealer_warnings.detect.signals import (
     share,
     strongest,
 )
-from dealer_warnings.detect.spikes import count_signal, least_surprised, spike_readings
+from dealer_warnings.detect.spikes import count_signal, spike_readings
 
 COUNT_EXPOSURES = (None, "orders")  # the count test's: usual per month, and per order
 
@@ -97,18 +97,20 @@ def cluster_p(
     """Per dealer-month, P(some (SKU, defect) pair gets >= `largest` incidents) when each
     falls on a pair with the chances `pair_shares`: given the `named` incidents, or as a
     negative binomial with the month's `expected` incidents and their `dispersion` (1/r).
-    Each a union bound; the smaller, doubled for the two ways tried, at most 1."""
+    Each a union bound; the smaller, doubled for the two ways tried, at most 1. Without an
+    expectation (NaN) only the first way is tried, at full sensitivity."""
     p = np.ones(len(named))
     tried = zip(named, largest, expected, dispersion, pair_shares, strict=True)
     for i, (n, m, mean, alpha, shares) in enumerate(tried):
         shares = np.clip(shares, 1e-12, 1.0)
         # P(Binomial(n, q) >= m) = I_q(m, n - m + 1)
         given_named = betainc(m, n - m + 1, shares).sum()
-        at_all = 1.0
-        if not np.isnan(mean):
-            at_all = negative_binomial_tail(
-                np.full(len(shares), float(m)), mean * shares, np.full(len(shares), alpha), "up"
-            ).sum()
+        if np.isnan(mean) or np.isnan(alpha):
+            p[i] = min(1.0, given_named)
+            continue
+        at_all = negative_binomial_tail(
+            np.full(len(shares), float(m)), mean * shares, np.full(len(shares), alpha), "up"
+        ).sum()
         p[i] = min(1.0, 2 * min(given_named, at_all))
     return p
 
@@ -124,11 +126,18 @@ def cluster_readings(
     groups = largest_groups(inputs.dealer_defect_month).filter(pl.col("largest") >= own.min_cluster)
     if groups.is_empty():
         return pl.DataFrame(schema=READING_COLUMNS)
-    # The count test's expectation of the month's incidents (the larger of per month and per
-    # order: as the count test, a dealer whose orders grew expects more) and its spread.
-    usual = least_surprised(
-        [count_signal(frame, "quality_incidents", own, baseline, exposure=e) for e in COUNT_EXPOSURES]
-    ).select("dealer_id", "month", "c_expected", "c_dispersion")  # fmt: skip
+    # The count test's expectations of the month's incidents and their spreads (per month and
+    # per order), the larger of each: a dealer whose orders grew expects more incidents.
+    usual = (
+        pl.concat(
+            count_signal(frame, "quality_incidents", own, baseline, exposure=exposure).select(
+                "dealer_id", "month", "c_expected", "c_dispersion"
+            )
+            for exposure in COUNT_EXPOSURES
+        )
+        .group_by("dealer_id", "month")
+        .agg(pl.col("c_expected", "c_dispersion").max())
+    )
     eligible = pl.col("history") >= own.history_needed(baseline)
     candidates = (
         groups.join(
@@ -155,8 +164,8 @@ def cluster_readings(
     p = cluster_p(
         candidates["named"].to_numpy(),
         candidates["largest"].to_numpy(),
-        candidates["c_expected"].to_numpy(),  # NaN: no usual rate, judged given N only
-        candidates["c_dispersion"].fill_null(0.0).to_numpy(),
+        candidates["c_expected"].to_numpy(),  # NaN without a usual rate
+        candidates["c_dispersion"].to_numpy(),
         pair_shares,
     )
     f = candidates.with_columns(
@@ -177,18 +186,20 @@ def cluster_readings(
         fired=pl.lit(True),
         critical=pl.lit(True),
         explanation=pl.format(
-            "{} of {} quality incidents in {} were one defect ({}) on one SKU ({}): one faulty "
-            "batch? By chance {} would be (the SKU is {} of what it bought){}.",
+            "{} of {} quality incidents in {} were one defect ({}) on one SKU ({}){}: one "
+            "faulty batch? By chance {} of the {} would be ({} is {} of what it bought).",
             pl.col("largest"),
             pl.col("named"),
             month_label(pl.col("month")),
             pl.col("defect_type"),
             pl.col("sku"),
-            number(pl.col("by_chance"), 2),
-            share(pl.col("sku_share")),
             pl.format(
-                ", and {} incidents in all were expected", number(pl.col("c_expected"), 1)
+                ", where {} incidents in all were expected", number(pl.col("c_expected"), 1)
             ).fill_null(""),
+            number(pl.col("by_chance"), 2),
+            pl.col("named"),
+            pl.col("sku"),
+            share(pl.col("sku_share")),
         ),
     )
 

@@ -6,8 +6,8 @@ were opened, at the month's end (a case closed later still counts as open then).
 backlog of forgotten cases leaves the count after `recent_days`: it is known already, and a
 dealer that stops following up *now* shows as a rise. The count is also judged as a share of
 the cases opened in those months (the `spikes` share test): a dealer with a few cases a month
-that leaves most of them open shows more clearly so than as a count of 4 against a floor of
-0.3, and a dealer that had more cases and follows them up as usual does not alert.
+that leaves most of them open shows more clearly than as a count of 4 against a floor of 0.3,
+and a dealer that had more cases and follows them up as usual does not alert.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import polars as pl
 from dealer_warnings.config import DetectSettings, ServiceOverdueSettings
 from dealer_warnings.detect.inputs import DetectInput
 from dealer_warnings.detect.signals import month_label
-from dealer_warnings.detect.spikes import spike_readings
+from dealer_warnings.detect.spikes import ShareOf, spike_readings
 
 DAYS_PER_MONTH = 30.4
 
@@ -63,5 +63,10 @@ def service_overdue(
             "at the end of {} ({} open in all)", month_label(pl.col("month")), pl.col("open_cases")
         ),
         exposures=("recent_cases",),
-        share_of=("recent_cases", f"cases opened in the {months_counted(own)} months before"),
+        share_of=ShareOf(
+            "recent_cases",
+            f"cases opened in the {months_counted(own)} months before",
+            were=f"still open more than {own.overdue_days} days later",
+            overlap=months_counted(own),
+        ),
     )

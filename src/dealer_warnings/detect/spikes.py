@@ -15,6 +15,8 @@ own months weighed by how much its counts can tell.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import polars as pl
 
@@ -38,10 +40,23 @@ PEER_PRIOR_EVENTS = 2.0  # a change is (count + 2) / (usual + 2): few counts, li
 PRIOR_EVENTS = 2.0  # a rate per order starts from 2 events at the network's rate
 MIN_EXPECTED = 0.3  # a dealer that never had a case still might: 0.3 a month at least
 MAX_SHARE = 0.99  # an expected share is never quite all of the cases
-# A kind that takes over a dealer's complaints also comes in this many times as often as
-# usual: a share that rose only because the other kinds fell away is no rise of this kind.
+# A count whose share rose also comes in this many times as often as usual: a share that rose
+# only because the other cases fell away (fewer complaints of other kinds, fewer cases in all)
+# is no rise of this count.
 MIN_SHARE_RISE = 1.5
 TRIM_P = 1e-3  # counts this improbable are spikes: left out when measuring the normal spread
+
+
+class ShareOf(NamedTuple):
+    """A spike's second test: the count as a share of all the cases in `column`, which the
+    sentence calls `cases` ("complaints"); the counted ones `were` something (None: the count's
+    own noun). A case that counts at `overlap` month ends in a row (a case open at several)
+    is one case's evidence for the usual share, not `overlap` cases'."""
+
+    column: str
+    cases: str
+    were: str | None = None
+    overlap: int = 1
 
 
 def robust_mean_rate(expr: pl.Expr, months: int, skip: int = 1) -> pl.Expr:
@@ -84,6 +99,7 @@ def count_signal(
     exposure: str | None = None,
     drawn: bool = False,
     tests: int = 1,
+    overlap: int = 1,
 ) -> pl.DataFrame:
     """Columns `c_value` (the count over the last `window` months), `c_rate` (the usual
     monthly rate, from months at least `skip` back), `c_peer` (the peers' change),
@@ -93,8 +109,9 @@ def count_signal(
     the usual rate is per unit of exposure (from the network's while the dealer's own
     exposure is small), times this month's exposure: twice the cases, twice the count
     expected. A count `drawn` from its exposure (logistics complaints out of all complaints)
-    is judged by its share of them instead (see `share_tail`). `tests` = how many tests
-    share the sensitivity besides the windows."""
+    is judged by its share of them instead (see `share_tail`; a case counted at `overlap`
+    month ends is one case's evidence). `tests` = how many tests share the sensitivity
+    besides the windows."""
     series = ("dealer_id", *by)
     v = pl.col(value).cast(pl.Float64)
     months_back = max(skip, window)
@@ -115,9 +132,7 @@ def count_signal(
     if drawn:
         f = f.with_columns(
             settle(e.rolling_sum(window).over(*series)).alias("c_trials"),
-            # A case counted at each of the `skip` month ends after it came in (service
-            # cases) is one case's evidence, not `skip` cases'.
-            (exposed / skip).over(*series).alias("c_seen"),
+            (exposed / overlap).over(*series).alias("c_seen"),
             (robust_mean_rate(v, settings.baseline_months, months_back) * window)
             .over(*series)
             .alias("c_usual_count"),
@@ -357,14 +372,14 @@ def spike_readings(
     skip: int = 1,
     when: pl.Expr | None = None,
     exposures: tuple[str | None, ...] = (None,),
-    share_of: tuple[str, str] | None = None,
+    share_of: ShareOf | None = None,
 ) -> pl.DataFrame:
     """One reading per dealer-month: the window (and, with `by`, the part) that fired, else
     the most improbable one; the count, what was expected, and the sentence built from them
     ("7 complaints in Oct 2026, ..."; `when` replaces "in Oct 2026"). With several
     `exposures`, a count alerts only when it is improbable against every one of them. With
-    `share_of` (a column of all the cases and its noun: "all_complaints", "complaints"), the
-    count's share of them is a second test, and either may alert (the sensitivity is split)."""
+    `share_of`, the count's share of all the cases is a second test, and either may alert (the
+    sensitivity is split)."""
     keep = ["month", "dealer_id", "peer_group", *by]
     keep += ["c_value", "c_rate", "c_peer", "c_expected", "c_trials", "c_p", "candidate", "when"]
     tests = 1 if share_of is None else 2
@@ -375,7 +390,9 @@ def spike_readings(
         if share_of is None:
             f = f.with_columns(pl.lit(None, pl.Float64).alias("c_trials"))
         else:
-            shares = count_signal(*args, share_of[0], drawn=True, tests=tests)
+            shares = count_signal(
+                *args, share_of.column, drawn=True, tests=tests, overlap=share_of.overlap
+            )
             f = least_surprised([f, shares], most=True)
         count, expected = pl.col("c_value"), pl.col("c_expected")
         ratio = count / expected
@@ -420,8 +437,8 @@ def spike_readings(
                     pl.col("when").str.slice(1),
                     number(count),
                     number(trials),
-                    pl.lit(share_of[1]),
-                    pl.col("noun"),
+                    pl.lit(share_of.cases),
+                    pl.col("noun") if share_of.were is None else pl.lit(share_of.were),
                     share(count / trials),
                     share(expected / trials),
                     share(pl.col("c_rate") * pl.col("window") / trials),
