@@ -44,7 +44,10 @@ def service_overdue(
 ) -> pl.DataFrame:
     own = settings.service_overdue
     counted = overdue_cases(inputs.dealer_case_month, own)
-    recent = pl.col("complaints").shift(1).rolling_sum(months_counted(own), min_samples=1)
+    # One number for the months of cases a month end counts: the recent cases summed, the
+    # months the usual rate skips, and the month ends one case is counted at.
+    months = months_counted(own)
+    recent = pl.col("complaints").shift(1).rolling_sum(months, min_samples=1)
     f = frame.join(
         counted, on=["dealer_id", "month"], how="left", maintain_order="left"
     ).with_columns(
@@ -58,15 +61,15 @@ def service_overdue(
         own,
         settings.baseline,
         pl.lit(f"cases still open more than {own.overdue_days} days after they were opened"),
-        skip=months_counted(own),
+        skip=months,
         when=pl.format(
             "at the end of {} ({} open in all)", month_label(pl.col("month")), pl.col("open_cases")
         ),
         exposures=("recent_cases",),
         share_of=ShareOf(
             "recent_cases",
-            f"cases opened in the {months_counted(own)} months before",
+            f"cases opened in the {months} months before",
             were=f"still open more than {own.overdue_days} days later",
-            overlap=months_counted(own),
+            overlap=months,
         ),
     )
