@@ -390,7 +390,12 @@ class StyleShiftSettings(IndicatorSettings):
     )
     p_critical: float = Field(1e-8, gt=0, lt=1, description="tail probability for critical")
 
-    top_styles: int = Field(2, ge=1, description="the region's best-selling styles watched")
+    top_styles: int = Field(
+        2,
+        ge=1,
+        description="the region's best-selling styles watched (by its dealers' shares of order "
+        "lines: each dealer counts once)",
+    )
     region_months: int = Field(
         12, ge=1, description="months of the region's orders that rank the styles"
     )

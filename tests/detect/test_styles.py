@@ -1,6 +1,13 @@
-"""What sells: style_shift (S1 and S2 are the network's best-selling styles by units)."""
+"""What sells: style_shift (S1 and S2 are the styles its dealers order most)."""
 
 from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from dealer_warnings.config import StyleShiftSettings
+from dealer_warnings.detect.styles import region_top_styles
 
 
 def two_months(network):
@@ -46,3 +53,25 @@ def test_style_shift_needs_min_history_months(panel, alerting_with_newcomer):
         return switch_away_from_best_sellers(network, dealer, two_months(network))
 
     assert alerting_with_newcomer(panel(), switch, "style_shift") == {"D03"}
+
+
+def test_one_big_dealers_favourite_is_not_its_regions_best_seller():
+    """Three dealers split their lines between styles A and B; one dealer ten times their
+    size orders mostly X. By lines X would lead the region; each dealer counting once, A and B
+    are what the region's dealers buy."""
+    months = [date(2026, m, 1) for m in (1, 2, 3, 4)]
+    lines = {"D1": {"X": 100, "A": 10}} | {d: {"A": 5, "B": 5} for d in ("D2", "D3", "D4")}
+    style_month = pl.DataFrame(
+        [
+            {"dealer_id": d, "month": m, "style": s, "lines": n, "units": n}
+            for d, styles in lines.items()
+            for s, n in styles.items()
+            for m in months
+        ]
+    )
+    frame = pl.DataFrame(
+        [{"dealer_id": d, "month": m, "region": "North"} for d in lines for m in months]
+    )
+    top = region_top_styles(style_month, frame, StyleShiftSettings())
+
+    assert top.filter(pl.col("month") == months[-1])["style"].sort().to_list() == ["A", "B"]

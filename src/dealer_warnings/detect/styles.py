@@ -1,11 +1,12 @@
 """What sells (`style_shift`): a dealer's orders of the styles that sell best in its region
 collapse while it keeps ordering others (it now buys those designs elsewhere).
 
-The region's best sellers are its `top_styles` styles by units over the `region_months`
-months before the month judged. The dealer's share of order lines in them over the last
-`windows` months is compared with its own usual share (the `usual_months` before the window) x
-how that share moved for its peers (a region whose taste moves on moves everybody), as a
-binomial count of lines whose extra spread (lines come in orders) is measured on the data.
+The region's best sellers are its `top_styles` styles by its dealers' shares of order lines
+over the `region_months` months before the month judged (each dealer counts once). The
+dealer's share of order lines in them over the last `windows` months is compared with its own
+usual share (the `usual_months` before the window) x how that share moved for its peers (a
+region whose taste moves on moves everybody), as a binomial count of lines whose extra spread
+(lines come in orders) is measured on the data.
 """
 
 from __future__ import annotations
@@ -33,25 +34,28 @@ MAX_SHARE = 0.99  # an expected share is never quite all of the lines
 def region_top_styles(
     style_month: pl.DataFrame, frame: pl.DataFrame, settings: StyleShiftSettings
 ) -> pl.DataFrame:
-    """Per region and month: its `top_styles` best-selling styles over the months before."""
-    regional = (
-        style_month.join(frame.select("dealer_id", "month", "region"), on=["dealer_id", "month"])
-        .group_by("region", "style", "month")
-        .agg(pl.col("units").sum())
-    )
+    """Per region and month: its `top_styles` best-selling styles over the `region_months`
+    months before, ranked by its dealers' shares of their order lines summed: every dealer
+    counts once, so one big dealer's taste (or one project's order) does not make a style the
+    region's best seller, and a dealer is compared with what its typical peer buys."""
+    lines = style_month.select("dealer_id", "month", "style", "lines")
     grid = (
-        regional.select("region", "style")
+        lines.select("dealer_id", "style")
         .unique()
-        .join(frame.select("month").unique(), how="cross")
-        .join(regional, on=["region", "style", "month"], how="left")
-        .with_columns(pl.col("units").fill_null(0))
-        .sort("region", "style", "month")
+        .join(frame.select("dealer_id", "month", "region"), on="dealer_id")
+        .join(lines, on=["dealer_id", "style", "month"], how="left")
+        .with_columns(pl.col("lines").fill_null(0))
+        .sort("dealer_id", "style", "month")
     )
-    recent = pl.col("units").shift(1).rolling_sum(settings.region_months, min_samples=1)
+    recent = pl.col("lines").shift(1).rolling_sum(settings.region_months, min_samples=1)
+    dealer_share = pl.col("recent") / pl.col("recent").sum().over("dealer_id", "month")
     return (
-        grid.with_columns(recent.over("region", "style").alias("recent_units"))
-        .filter(pl.col("recent_units") > 0)
-        .sort("region", "month", "recent_units", "style", descending=[False, False, True, False])
+        grid.with_columns(recent.over("dealer_id", "style").alias("recent"))
+        .filter(pl.col("recent") > 0)
+        .with_columns(dealer_share.alias("dealer_share"))
+        .group_by("region", "style", "month")
+        .agg(pl.col("dealer_share").sum().alias("shares"))
+        .sort("region", "month", "shares", "style", descending=[False, False, True, False])
         .filter(pl.int_range(pl.len()).over("region", "month") < settings.top_styles)
         .select("region", "month", "style")
     )
