@@ -38,19 +38,18 @@ def region_top_styles(
     months before, ranked by its dealers' shares of their order lines summed: every dealer
     counts once, so one big dealer's taste (or one project's order) does not make a style the
     region's best seller, and a dealer is compared with what its typical peer buys."""
-    lines = style_month.select("dealer_id", "month", "style", "lines")
-    grid = (
-        lines.select("dealer_id", "style")
-        .unique()
-        .join(frame.select("dealer_id", "month", "region"), on="dealer_id")
-        .join(lines, on=["dealer_id", "style", "month"], how="left")
-        .with_columns(pl.col("lines").fill_null(0))
-        .sort("dealer_id", "style", "month")
+    lines = style_month.lazy().select("dealer_id", "month", "style", "lines")
+    recent = (
+        pl.col("lines").fill_null(0).shift(1).rolling_sum(settings.region_months, min_samples=1)
     )
-    recent = pl.col("lines").shift(1).rolling_sum(settings.region_months, min_samples=1)
     dealer_share = pl.col("recent") / pl.col("recent").sum().over("dealer_id", "month")
     return (
-        grid.with_columns(recent.over("dealer_id", "style").alias("recent"))
+        lines.select("dealer_id", "style")
+        .unique()
+        .join(frame.lazy().select("dealer_id", "month", "region"), on="dealer_id")
+        .join(lines, on=["dealer_id", "style", "month"], how="left")
+        .sort("dealer_id", "style", "month")
+        .with_columns(recent.over("dealer_id", "style").alias("recent"))
         .filter(pl.col("recent") > 0)
         .with_columns(dealer_share.alias("dealer_share"))
         .group_by("region", "style", "month")
@@ -58,6 +57,7 @@ def region_top_styles(
         .sort("region", "month", "shares", "style", descending=[False, False, True, False])
         .filter(pl.int_range(pl.len()).over("region", "month") < settings.top_styles)
         .select("region", "month", "style")
+        .collect()
     )
 
 
