@@ -31,6 +31,19 @@ from dealer_warnings.detect.signals import (
 MAX_SHARE = 0.99  # an expected share is never quite all of the lines
 
 
+def monthly_lines(pairs: pl.DataFrame, frame: pl.DataFrame, lines: pl.DataFrame) -> pl.LazyFrame:
+    """Each (dealer, style) of `pairs` in every month `frame` has for the dealer (with
+    `frame`'s other columns), its order `lines` 0 where it ordered none, in month order per
+    pair: rolling sums over it count months, not rows."""
+    return (
+        pairs.lazy()
+        .join(frame.lazy(), on="dealer_id")
+        .join(lines.lazy(), on=["dealer_id", "style", "month"], how="left")
+        .with_columns(pl.col("lines").fill_null(0))
+        .sort("dealer_id", "style", "month")
+    )
+
+
 def region_top_styles(
     style_month: pl.DataFrame, frame: pl.DataFrame, settings: StyleShiftSettings
 ) -> pl.DataFrame:
@@ -38,17 +51,12 @@ def region_top_styles(
     months before, ranked by its dealers' shares of their order lines summed: every dealer
     counts once, so one big dealer's taste (or one project's order) does not make a style the
     region's best seller, and a dealer is compared with what its typical peer buys."""
-    lines = style_month.lazy().select("dealer_id", "month", "style", "lines")
-    recent = (
-        pl.col("lines").fill_null(0).shift(1).rolling_sum(settings.region_months, min_samples=1)
-    )
+    lines = style_month.select("dealer_id", "month", "style", "lines")
+    pairs = lines.select("dealer_id", "style").unique()
+    recent = pl.col("lines").shift(1).rolling_sum(settings.region_months, min_samples=1)
     dealer_share = pl.col("recent") / pl.col("recent").sum().over("dealer_id", "month")
     return (
-        lines.select("dealer_id", "style")
-        .unique()
-        .join(frame.lazy().select("dealer_id", "month", "region"), on="dealer_id")
-        .join(lines, on=["dealer_id", "style", "month"], how="left")
-        .sort("dealer_id", "style", "month")
+        monthly_lines(pairs, frame.select("dealer_id", "month", "region"), lines)
         .with_columns(recent.over("dealer_id", "style").alias("recent"))
         .filter(pl.col("recent") > 0)
         .with_columns(dealer_share.alias("dealer_share"))
@@ -89,11 +97,9 @@ def lines_in_top_styles(
         .select("dealer_id", "style")
     )
     per_style = (
-        watched.join(frame.select("dealer_id", "month"), on="dealer_id")
-        .join(lines, on=["dealer_id", "style", "month"], how="left")
-        .with_columns(pl.col("lines").fill_null(0))
-        .sort("dealer_id", "style", "month")
+        monthly_lines(watched, frame.select("dealer_id", "month"), lines)
         .with_columns(sums(pl.col("lines"), "dealer_id", "style"))
+        .collect()
     )
     named = top_styles.group_by("region", "month").agg(
         pl.col("style").sort().str.join(", ").alias("top_styles")
