@@ -100,6 +100,30 @@ def test_a_folder_of_only_rejected_files_fails_the_run(tmp_path):
     says(result, "rejected: orders.csv: missing required column(s) dealer_id, order_date")
 
 
+def test_demo_data_ends_at_the_month_asked_for(tmp_path):
+    out = tmp_path / "demo"
+    result = invoke("demo-data", "--out", out, "--dealers", 30, "--months", 16, "--end", "2025-03")
+
+    assert result.exit_code == 0, result.output
+    orders = sorted(path.name for path in out.glob("orders_*"))
+    assert (orders[0], orders[-1]) == ("orders_2023-12.csv", "orders_2025-03.xlsx")
+
+
+def test_demo_data_too_small_for_its_events_exits_2_saying_why(tmp_path):
+    result = invoke("demo-data", "--out", tmp_path / "demo", "--dealers", 20, "--months", 14)
+
+    assert result.exit_code == 2
+    says(result, "20 dealers are too few")
+
+
+def test_demo_data_refuses_a_bad_end_month(tmp_path):
+    result = invoke("demo-data", "--out", tmp_path / "demo", "--end", "March 2025")
+
+    assert result.exit_code == 2
+    says(result, "--end", "March 2025")
+    assert not (tmp_path / "demo").exists()
+
+
 def test_alerts_prints_the_ranked_table(ran):
     _, db = ran
     result = invoke("alerts", "--db", db)

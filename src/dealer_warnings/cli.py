@@ -450,6 +450,10 @@ def demo_data(
     dealers: Annotated[int, typer.Option(help="number of dealers")] = 300,
     months: Annotated[int, typer.Option(help="months of history")] = 36,
     seed: Annotated[int, typer.Option(help="random seed")] = 7,
+    end: Annotated[
+        str | None,
+        typer.Option(help="last month, YYYY-MM; default: the last complete month"),
+    ] = None,
     varied: Annotated[
         bool,
         typer.Option(
@@ -462,7 +466,11 @@ def demo_data(
     from dealer_warnings.demo import varied_regime, write_demo
 
     regime = varied_regime(seed) if varied else None
-    counts = write_demo(out, dealers=dealers, months=months, seed=seed, regime=regime)
+    end_month = _month(end, "--end")
+    try:
+        counts = write_demo(out, dealers, months, seed, end_month, regime)
+    except ValueError as error:  # a network too small or too short for the demo's events
+        _fail(error)
     console.print(
         f"Demo data written to {out}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items())
     )
