@@ -1,8 +1,8 @@
 """What sells (`style_shift`): a dealer's orders of the styles that sell best in its region
 collapse while it keeps ordering others (it now buys those designs elsewhere).
 
-The region's best sellers are its `top_styles` styles by its dealers' shares of order lines
-over the `region_months` months before the month judged (each dealer counts once). The
+The region's best sellers are its `top_styles` styles by its dealers' monthly shares of order
+lines over the `region_months` months before the month judged (each dealer-month counts once). The
 dealer's share of order lines in them over the last `windows` months is compared with its own
 usual share (the `usual_months` before the window) x how that share moved for its peers (a
 region whose taste moves on moves everybody), as a binomial count of lines whose extra spread
@@ -31,37 +31,34 @@ from dealer_warnings.detect.signals import (
 MAX_SHARE = 0.99  # an expected share is never quite all of the lines
 
 
-def monthly_lines(pairs: pl.DataFrame, frame: pl.DataFrame, lines: pl.DataFrame) -> pl.LazyFrame:
-    """Each (dealer, style) of `pairs` in every month `frame` has for the dealer (with
-    `frame`'s other columns), its order `lines` 0 where it ordered none, in month order per
-    pair: rolling sums over it count months, not rows."""
-    return (
-        pairs.lazy()
-        .join(frame.lazy(), on="dealer_id")
-        .join(lines.lazy(), on=["dealer_id", "style", "month"], how="left")
-        .with_columns(pl.col("lines").fill_null(0))
-        .sort("dealer_id", "style", "month")
-    )
-
-
 def region_top_styles(
     style_month: pl.DataFrame, frame: pl.DataFrame, settings: StyleShiftSettings
 ) -> pl.DataFrame:
     """Per region and month: its `top_styles` best-selling styles over the `region_months`
-    months before, ranked by its dealers' shares of their order lines summed: every dealer
-    counts once, so one big dealer's taste (or one project's order) does not make a style the
-    region's best seller, and a dealer is compared with what its typical peer buys."""
-    lines = style_month.select("dealer_id", "month", "style", "lines")
-    pairs = lines.select("dealer_id", "style").unique()
-    recent = pl.col("lines").shift(1).rolling_sum(settings.region_months, min_samples=1)
-    dealer_share = pl.col("recent") / pl.col("recent").sum().over("dealer_id", "month")
-    return (
-        monthly_lines(pairs, frame.select("dealer_id", "month", "region"), lines)
-        .with_columns(recent.over("dealer_id", "style").alias("recent"))
-        .filter(pl.col("recent") > 0)
-        .with_columns(dealer_share.alias("dealer_share"))
+    months before, ranked by its dealers' monthly shares of their order lines summed: every
+    dealer-month with orders counts once, so one big dealer's taste (or one project's order)
+    does not make a style the region's best seller, and a dealer is compared with what its
+    typical peer buys. Exact ties go to the style name (the sums are rounded: threads add
+    them up in any order)."""
+    month_share = pl.col("lines") / pl.col("lines").sum().over("dealer_id", "month")
+    per_month = (
+        style_month.lazy()
+        .select("dealer_id", "month", "style", month_share.alias("share"))
+        .join(frame.lazy().select("dealer_id", "month", "region"), on=["dealer_id", "month"])
         .group_by("region", "style", "month")
-        .agg(pl.col("dealer_share").sum().alias("shares"))
+        .agg(pl.col("share").sum())
+    )
+    region_months = frame.lazy().select("region", "month").unique()
+    recent = pl.col("share").shift(1).rolling_sum(settings.region_months, min_samples=1)
+    return (
+        per_month.select("region", "style")
+        .unique()
+        .join(region_months, on="region")
+        .join(per_month, on=["region", "style", "month"], how="left")
+        .with_columns(pl.col("share").fill_null(0.0))
+        .sort("region", "style", "month")
+        .with_columns(recent.over("region", "style").round(12).alias("shares"))
+        .filter(pl.col("shares") > 0)
         .sort("region", "month", "shares", "style", descending=[False, False, True, False])
         .filter(pl.int_range(pl.len()).over("region", "month") < settings.top_styles)
         .select("region", "month", "style")
@@ -96,10 +93,13 @@ def lines_in_top_styles(
         .join(top_styles.select("region", "style").unique(), on=["region", "style"], how="semi")
         .select("dealer_id", "style")
     )
+    # Every month of the dealer, 0 lines where it ordered none: the sums count months, not rows.
     per_style = (
-        monthly_lines(watched, frame.select("dealer_id", "month"), lines)
+        watched.join(frame.select("dealer_id", "month"), on="dealer_id")
+        .join(lines, on=["dealer_id", "style", "month"], how="left")
+        .with_columns(pl.col("lines").fill_null(0))
+        .sort("dealer_id", "style", "month")
         .with_columns(sums(pl.col("lines"), "dealer_id", "style"))
-        .collect()
     )
     named = top_styles.group_by("region", "month").agg(
         pl.col("style").sort().str.join(", ").alias("top_styles")
