@@ -386,15 +386,15 @@ class StyleShiftSettings(IndicatorSettings):
     """A dealer's orders of its region's best-selling styles collapsing (it buys them elsewhere)."""
 
     p_warning: float = Field(
-        1e-4, gt=0, lt=1, description="sensitivity: tail probability at which it alerts"
+        5e-5, gt=0, lt=1, description="sensitivity: tail probability at which it alerts"
     )
     p_critical: float = Field(1e-8, gt=0, lt=1, description="tail probability for critical")
 
     top_styles: int = Field(
         2,
         ge=1,
-        description="the region's best-selling styles watched (by its dealers' shares of order "
-        "lines: each dealer counts once)",
+        description="the region's best-selling styles watched (by its dealers' monthly shares "
+        "of order lines: each dealer-month counts once)",
     )
     region_months: int = Field(
         12, ge=1, description="months of the region's orders that rank the styles"

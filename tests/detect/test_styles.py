@@ -55,6 +55,41 @@ def test_style_shift_needs_min_history_months(panel, alerting_with_newcomer):
     assert alerting_with_newcomer(panel(), switch, "style_shift") == {"D03"}
 
 
+def with_big_dealers_whose_mix_swings(network):
+    """D00 and D01 order a hundred times the others' lines, and every other month their
+    best sellers make 71% of their lines instead of 80%: a swing that 2,000 lines a month
+    show clearly and that 20 lines could not."""
+    big = ["D00", "D01"]
+    network = network.scale("units", 100.0, big)
+    return network.scale("units", 0.6, big, network.months[1::2], skus=["S1", "S2"])
+
+
+def test_style_shift_fires_for_a_small_dealer_among_big_ones_whose_mix_swings(panel):
+    """The big dealers' swings say how much a mix moves beyond chance in 2,000 lines; a
+    dealer of 15 lines, whose best sellers fell from 80% to 20% of them, is judged by its
+    own few lines, not by a spread that only big ones show."""
+    network = with_big_dealers_whose_mix_swings(panel())
+    last = network.last
+    switched = network.scale("units", 0.2, "D03", last, skus=["S1", "S2"]).scale(
+        "units", 3.0, "D03", last, skus="S3"
+    )
+
+    assert switched.alerts("style_shift")["dealer_id"].to_list() == ["D03"]
+
+
+def test_style_shift_is_quiet_when_every_dealer_has_such_a_month_now_and_then(panel):
+    """Every dealer (60 lines a month) has one month a year, each its own, in which it orders
+    little of the best sellers: 5 of 17 lines instead of 48 of 60. Judged as a plain binomial,
+    the last dealer's such month is a collapse; the spread measured on all of them says this
+    is how these dealers' orders come."""
+    network = panel().scale("units", 3.0)
+    for number, dealer in enumerate(network.dealer_ids):
+        months = network.months[-1 - number :: -12][:2]
+        network = network.scale("units", 0.1, dealer, months, skus=["S1", "S2"])
+
+    assert network.alerts("style_shift").height == 0
+
+
 MONTHS = [date(2026, m, 1) for m in (1, 2, 3, 4)]
 
 

@@ -5,8 +5,9 @@ The region's best sellers are its `top_styles` styles by its dealers' monthly sh
 lines over the `region_months` months before the month judged (each dealer-month counts once). The
 dealer's share of order lines in them over the last `windows` months is compared with its own
 usual share (the `usual_months` before the window) x how that share moved for its peers (a
-region whose taste moves on moves everybody), as a binomial count of lines whose extra spread
-(lines come in orders) is measured on the data.
+region whose taste moves on moves everybody). Its lines in them are judged as a binomial count
+with extra spread measured on the data: lines come in orders of several lines of a style, and
+a dealer's mix drifts from month to month, which only many lines show.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dealer_warnings.detect.signals import (
     share,
     strongest_window,
 )
+from dealer_warnings.detect.spikes import TRIM_P
 
 MAX_SHARE = 0.99  # an expected share is never quite all of the lines
 
@@ -127,21 +129,57 @@ def lines_in_top_styles(
     return totals.join(top, on=["dealer_id", "month"], how="left")
 
 
-def line_dispersion(frame: pl.DataFrame) -> pl.DataFrame:
-    """Per month, how much more lines in the top styles swing than a binomial (>= 1), over all
-    judged dealer-months up to that month: lines come in orders, not one by one."""
+def line_spread(frame: pl.DataFrame) -> pl.DataFrame:
+    """Per month, how much more than a binomial a dealer's lines in the top styles spread, by
+    moments over the judged dealer-months up to it, in two parts: `clump` (>= 1), lines that
+    come in orders of several lines of one style, which widens small counts and big ones
+    alike; and `drift`, the month-to-month swing of a dealer's mix, which 200 lines show and
+    20 lines hide in their noise (see `dispersion`). Measured twice, the second time without
+    the dealer-months the first finds improbable (p < TRIM_P), so the switches being looked
+    for do not widen what counts as normal."""
+    first = frame.join(fitted_spread(frame, pl.col("judged")), on="month", how="left")
+    p = quasi_binomial_tail(
+        numpy_column(first, "top_lines"),
+        numpy_column(first, "lines"),
+        numpy_column(first, "expected_share"),
+        numpy_column(first.with_columns(dispersion()), "dispersion"),
+        "both",
+    )
+    usual = pl.Series(np.nan_to_num(p, nan=1.0) >= TRIM_P)
+    return fitted_spread(frame, pl.col("judged") & usual)
+
+
+def dispersion() -> pl.Expr:
+    """A dealer-month's variance of lines in the top styles over the binomial's: clump x
+    (1 + lines / usual lines, as the usual share is an estimate too) + (lines - 1) x drift."""
+    n = pl.col("lines")
+    spread = pl.col("clump") * (1 + n / pl.col("usual")) + (n - 1) * pl.col("drift")
+    return spread.alias("dispersion")
+
+
+def fitted_spread(frame: pl.DataFrame, kept: pl.Expr) -> pl.DataFrame:
+    """`clump` and `drift` per month: least squares of the `kept` dealer-months' Pearson
+    residuals on `dispersion`'s two terms, over all months up to it (a network's first month
+    judged has its own to go by)."""
     n, k, p = pl.col("lines"), pl.col("top_lines"), pl.col("expected_share")
     pearson = (k - n * p) ** 2 / (n * p * (1 - p))
+    a, b = 1 + n / pl.col("usual"), n - 1
+    sums = {"aa": a * a, "ab": a * b, "bb": b * b, "ay": a * pearson, "by": b * pearson}
+    aa, ab, bb, ay, by = (pl.col(name).cum_sum() for name in sums)
+    det = aa * bb - ab * ab
+    drift = pl.when(det > 0).then(((aa * by - ab * ay) / det).clip(lower_bound=0.0)).otherwise(0.0)
+    clump = pl.when(drift > 0).then((ay * bb - by * ab) / det).otherwise(ay / aa)
+    # A clump below 1 (less spread than a binomial) is not believed: 1, and the drift refitted.
+    drift_at_one = pl.when(bb > 0).then(((by - ab) / bb).clip(lower_bound=0.0)).otherwise(0.0)
     return (
-        frame.filter(pl.col("judged"))
+        frame.filter(kept)
         .group_by("month")
-        .agg(pearson.sum().alias("pearson"), pl.len().alias("cases"))
+        .agg(*(expr.sum().alias(name) for name, expr in sums.items()))
         .sort("month")
         .select(
             "month",
-            (pl.col("pearson").cum_sum() / pl.col("cases").cum_sum())
-            .clip(lower_bound=1.0)
-            .alias("dispersion"),
+            pl.when(clump < 1).then(1.0).otherwise(clump).alias("clump"),
+            pl.when(clump < 1).then(drift_at_one).otherwise(drift).alias("drift"),
         )
     )
 
@@ -183,7 +221,7 @@ def share_signal(
             .alias("expected_share")
         )
     )
-    f = f.join(line_dispersion(f), on="month", how="left")
+    f = f.join(line_spread(f), on="month", how="left").with_columns(dispersion())
     p = quasi_binomial_tail(
         numpy_column(f, "top_lines"),
         numpy_column(f, "lines"),
