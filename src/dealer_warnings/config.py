@@ -345,7 +345,11 @@ class SellthroughSettings(IndicatorSettings):
         "late opens a gap for one month only",
     )
     min_units: float = Field(
-        20, ge=0, description="minimum volume: units sold out a month in the window"
+        20,
+        ge=0,
+        description="minimum volume: units a month the dealer usually sells out (its level "
+        "before the window x the peers' move; not the fallen sales, or the fall would hide "
+        "itself)",
     )
     direction: Direction = Field("up", description="up: sell-in ahead of sell-out (stock piles up)")
 

@@ -92,3 +92,28 @@ def test_sellthrough_gap_is_quiet_when_a_dealer_only_buys_more(panel):
     assert (
         network.order_less(2.0, "D03", three_months(network)).alerts("sellthrough_gap").height == 0
     )
+
+
+def test_sellthrough_gap_fires_when_the_fall_takes_sales_below_the_minimum_volume(panel):
+    # A dealer that usually sells 30 units a month sells 12 while it buys on: the fall itself
+    # must not make it too small to judge (the minimum volume is of its usual sales).
+    network = panel().sell_less(0.3, "D03")
+    months = three_months(network)
+    faded = network.sell_less(0.4, "D03", months)
+    assert faded.alerts("sellthrough_gap")["dealer_id"].to_list() == ["D03"]
+
+
+def test_sellthrough_gap_is_quiet_for_a_dealer_too_small_to_judge(panel):
+    network = panel().sell_less(0.15, "D03")
+    faded = network.sell_less(0.4, "D03", three_months(network))
+    assert faded.alerts("sellthrough_gap").height == 0
+
+
+def test_sellthrough_gap_is_quiet_for_a_dealer_that_stops_buying_and_reporting(panel):
+    # No units bought and none reported sold: no sell-through to compare, and no alert whose
+    # numbers are 0 / 0.
+    network = panel()
+    stopped = network.order_less(0.0, "D03", three_months(network)).sell_less(
+        0.0, "D03", three_months(network)
+    )
+    assert stopped.alerts("sellthrough_gap").height == 0

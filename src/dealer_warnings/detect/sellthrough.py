@@ -109,7 +109,8 @@ def sellthrough_gap(
         gap_signal(frame, own, settings.baseline, window)
         .with_columns(
             persistent(
-                (pl.col("sold") >= own.min_units * window)
+                (pl.col("expected_sold") >= own.min_units * window)
+                & (pl.col("sold") > 0)  # nothing reported sold: no sell-through to compare
                 & is_bad_change(change, own.min_gap, own.direction)
                 & (sold_change <= -own.min_sellout_drop),
                 own.persistence,
