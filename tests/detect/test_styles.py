@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import polars as pl
 
 from dealer_warnings.config import StyleShiftSettings
-from dealer_warnings.detect.styles import region_top_styles
+from dealer_warnings.detect.styles import line_spread, region_top_styles
 
 
 def two_months(network):
@@ -120,10 +121,50 @@ def test_one_big_dealers_favourite_is_not_its_regions_best_seller():
     assert sorted(top_styles_last_month(lines)) == ["A", "B"]
 
 
-def test_styles_tied_exactly_are_ranked_by_name_every_time():
-    """A and B are ordered alike by every dealer; their shares, summed in whatever order the
-    threads take, must not tip the tie one way one run and the other way the next."""
-    lines = {"D0": {"A": 4, "B": 4, "C": 5}, "D1": {"A": 5, "B": 5, "C": 1}}
-    lines |= {"D2": {"A": 5, "B": 5, "C": 8}}
+def test_styles_tied_exactly_are_ranked_by_name_in_a_big_region():
+    """4,000 dealers in pairs: one orders p lines of A and q of B, the other q of A and p of
+    B, so A and B tie exactly. Summed as floats, in whatever order the threads take, their
+    totals (about 1,500) differ in the last digits and the tie tips either way."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for pair, (p, q) in enumerate(rng.integers(10, 50, (2000, 2)).tolist()):
+        for dealer, (a, b) in ((f"D{2 * pair}", (p, q)), (f"D{2 * pair + 1}", (q, p))):
+            rows += [
+                (dealer, m, style, n)
+                for m in MONTHS
+                for style, n in zip("ABC", (a, b, 1), strict=True)
+            ]
+    style_month = pl.DataFrame(
+        rows, schema=["dealer_id", "month", "style", "lines"], orient="row"
+    ).with_columns(pl.col("lines").alias("units"))
+    frame = style_month.select("dealer_id", "month").unique().with_columns(region=pl.lit("N"))
+    top = region_top_styles(style_month, frame, StyleShiftSettings(top_styles=1))
 
-    assert {tuple(top_styles_last_month(lines, top_styles=1)) for _ in range(100)} == {("A",)}
+    assert top.filter(pl.col("month") == MONTHS[-1])["style"].to_list() == ["A"]
+
+
+def judged_months(rows: list[tuple[date, int, int, float]]) -> pl.DataFrame:
+    """Judged dealer-months as `line_spread` reads them: (month, lines, lines in the top
+    styles, expected share), each dealer with 240 usual lines."""
+    return pl.DataFrame(
+        rows, schema=["month", "lines", "top_lines", "expected_share"], orient="row"
+    ).with_columns(usual=pl.lit(240), judged=pl.lit(True))
+
+
+def test_line_spread_ignores_a_month_whose_peers_all_dropped_the_styles():
+    """A peer group that dropped its best sellers expects a share of 0: no binomial to
+    compare with, and no NaN to carry into every later month's spread."""
+    steady = [(m, 30, 15 + (i % 3), 0.5) for i, m in enumerate(MONTHS) for _ in range(4)]
+    spread = line_spread(judged_months([*steady, (MONTHS[1], 20, 0, 0.0)]))
+
+    assert spread["clump"].is_finite().all() and spread["drift"].is_finite().all()
+
+
+def test_line_spread_of_a_month_whose_only_dealer_month_is_left_out():
+    """The only dealer-month judged in the second month is far off: the second pass leaves it
+    out, and the month keeps the spread measured so far rather than none (a plain binomial)."""
+    ordinary = [(MONTHS[0], 40, n, 0.6) for n in (20, 24, 27, 22, 25) * 4]
+    spread = line_spread(judged_months([*ordinary, (MONTHS[1], 40, 1, 0.6)])).sort("month")
+
+    assert spread["month"].to_list() == MONTHS[:2]
+    assert spread["clump"][1] == spread["clump"][0]

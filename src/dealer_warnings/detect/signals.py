@@ -22,6 +22,8 @@ MIN_NOISE_SAMPLES = 6  # months of residuals before the dealer's own noise is tr
 MAX_SCORE = 10.0  # score = -log10(p), capped: beyond 1e-10 every alert is equally certain
 SETTLE_DECIMALS = 9  # float noise of sums (1e-12) is below this; any real amount is above
 ALL_DEALERS = "all dealers"  # the peer group of a dealer whose region is too small
+# Readings this improbable are the events looked for: left out when measuring the normal spread.
+TRIM_P = 1e-3
 READING_COLUMNS = {
     "month": pl.Date,
     "dealer_id": pl.Utf8,

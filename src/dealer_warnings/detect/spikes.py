@@ -22,6 +22,7 @@ import polars as pl
 
 from dealer_warnings.config import BaselineSettings, SpikeSettings
 from dealer_warnings.detect.signals import (
+    TRIM_P,
     beta_binomial_tail,
     negative_binomial_tail,
     number,
@@ -44,7 +45,6 @@ MAX_SHARE = 0.99  # an expected share is never quite all of the cases
 # only because the other cases fell away (fewer complaints of other kinds, fewer cases in all)
 # is no rise of this count.
 MIN_SHARE_RISE = 1.5
-TRIM_P = 1e-3  # counts this improbable are spikes: left out when measuring the normal spread
 
 
 class ShareOf(NamedTuple):

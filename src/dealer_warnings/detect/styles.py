@@ -18,6 +18,7 @@ import polars as pl
 from dealer_warnings.config import DetectSettings, StyleShiftSettings
 from dealer_warnings.detect.inputs import DetectInput
 from dealer_warnings.detect.signals import (
+    TRIM_P,
     is_bad_change,
     numpy_column,
     peer_median,
@@ -28,9 +29,9 @@ from dealer_warnings.detect.signals import (
     share,
     strongest_window,
 )
-from dealer_warnings.detect.spikes import TRIM_P
 
 MAX_SHARE = 0.99  # an expected share is never quite all of the lines
+SHARE_UNITS = 10**9  # a dealer-month's share of its lines, in whole billionths
 
 
 def region_top_styles(
@@ -40,9 +41,10 @@ def region_top_styles(
     months before, ranked by its dealers' monthly shares of their order lines summed: every
     dealer-month with orders counts once, so one big dealer's taste (or one project's order)
     does not make a style the region's best seller, and a dealer is compared with what its
-    typical peer buys. Exact ties go to the style name (the sums are rounded: threads add
-    them up in any order)."""
+    typical peer buys. Exact ties go to the style name (shares are summed as whole
+    billionths: exact in whatever order threads add them up)."""
     month_share = pl.col("lines") / pl.col("lines").sum().over("dealer_id", "month")
+    month_share = (month_share * SHARE_UNITS).round().cast(pl.Int64)
     per_month = (
         style_month.lazy()
         .select("dealer_id", "month", "style", month_share.alias("share"))
@@ -57,9 +59,9 @@ def region_top_styles(
         .unique()
         .join(region_months, on="region")
         .join(per_month, on=["region", "style", "month"], how="left")
-        .with_columns(pl.col("share").fill_null(0.0))
+        .with_columns(pl.col("share").fill_null(0))
         .sort("region", "style", "month")
-        .with_columns(recent.over("region", "style").round(12).alias("shares"))
+        .with_columns(recent.over("region", "style").alias("shares"))
         .filter(pl.col("shares") > 0)
         .sort("region", "month", "shares", "style", descending=[False, False, True, False])
         .filter(pl.int_range(pl.len()).over("region", "month") < settings.top_styles)
@@ -136,17 +138,29 @@ def line_spread(frame: pl.DataFrame) -> pl.DataFrame:
     alike; and `drift`, the month-to-month swing of a dealer's mix, which 200 lines show and
     20 lines hide in their noise (see `dispersion`). Measured twice, the second time without
     the dealer-months the first finds improbable (p < TRIM_P), so the switches being looked
-    for do not widen what counts as normal."""
-    first = frame.join(fitted_spread(frame, pl.col("judged")), on="month", how="left")
+    for do not widen what counts as normal (a month left with none keeps the first)."""
+    months = frame.select("month").unique()
+    # An expected share of 0 (every peer dropped those styles) has no binomial spread to scale.
+    judged = frame.filter(pl.col("judged") & (pl.col("expected_share") > 0))
+    first = fitted_spread(judged, months)
+    with_first = judged.join(first, on="month", how="left", maintain_order="left")
     p = quasi_binomial_tail(
-        numpy_column(first, "top_lines"),
-        numpy_column(first, "lines"),
-        numpy_column(first, "expected_share"),
-        numpy_column(first.with_columns(dispersion()), "dispersion"),
+        numpy_column(with_first, "top_lines"),
+        numpy_column(with_first, "lines"),
+        numpy_column(with_first, "expected_share"),
+        numpy_column(with_first.with_columns(dispersion()), "dispersion"),
         "both",
     )
-    usual = pl.Series(np.nan_to_num(p, nan=1.0) >= TRIM_P)
-    return fitted_spread(frame, pl.col("judged") & usual)
+    ordinary = judged.filter(pl.Series(np.nan_to_num(p, nan=1.0) >= TRIM_P))
+    return (
+        fitted_spread(ordinary, months)
+        .join(first, on="month", suffix="_first")
+        .select(
+            "month",
+            pl.coalesce("clump", "clump_first").alias("clump"),
+            pl.coalesce("drift", "drift_first").alias("drift"),
+        )
+    )
 
 
 def dispersion() -> pl.Expr:
@@ -157,29 +171,40 @@ def dispersion() -> pl.Expr:
     return spread.alias("dispersion")
 
 
-def fitted_spread(frame: pl.DataFrame, kept: pl.Expr) -> pl.DataFrame:
-    """`clump` and `drift` per month: least squares of the `kept` dealer-months' Pearson
-    residuals on `dispersion`'s two terms, over all months up to it (a network's first month
-    judged has its own to go by)."""
+def fitted_spread(rows: pl.DataFrame, months: pl.DataFrame) -> pl.DataFrame:
+    """`clump` and `drift` for each of `months` (null before any of `rows`): the least squares
+    fit y = clump x a + drift x b of the Pearson residuals y of `rows` up to that month, on
+    `dispersion`'s two terms a = 1 + lines / usual lines and b = lines - 1, within clump >= 1
+    and drift >= 0."""
     n, k, p = pl.col("lines"), pl.col("top_lines"), pl.col("expected_share")
-    pearson = (k - n * p) ** 2 / (n * p * (1 - p))
+    y = (k - n * p) ** 2 / (n * p * (1 - p))
     a, b = 1 + n / pl.col("usual"), n - 1
-    sums = {"aa": a * a, "ab": a * b, "bb": b * b, "ay": a * pearson, "by": b * pearson}
-    aa, ab, bb, ay, by = (pl.col(name).cum_sum() for name in sums)
+    terms = {"aa": a * a, "ab": a * b, "bb": b * b, "ay": a * y, "by": b * y}
+    aa, ab, bb, ay, by = (pl.col(name).cum_sum() for name in terms)
+    # The normal equations' determinant; near 0 when every row so far had the same lines.
     det = aa * bb - ab * ab
-    drift = pl.when(det > 0).then(((aa * by - ab * ay) / det).clip(lower_bound=0.0)).otherwise(0.0)
+    solvable = det > 1e-9 * aa * bb
+    drift = pl.when(solvable).then(((aa * by - ab * ay) / det).clip(lower_bound=0.0))
+    # No drift (none measurable, or it came out below 0): the clump alone fits.
     clump = pl.when(drift > 0).then((ay * bb - by * ab) / det).otherwise(ay / aa)
     # A clump below 1 (less spread than a binomial) is not believed: 1, and the drift refitted.
-    drift_at_one = pl.when(bb > 0).then(((by - ab) / bb).clip(lower_bound=0.0)).otherwise(0.0)
+    drift_at_one = ((by - ab) / bb).clip(lower_bound=0.0)
+    per_month = rows.group_by("month").agg(
+        *(expr.sum().alias(name) for name, expr in terms.items())
+    )
     return (
-        frame.filter(kept)
-        .group_by("month")
-        .agg(*(expr.sum().alias(name) for name, expr in sums.items()))
+        months.join(per_month, on="month", how="left")
+        .fill_null(0.0)
         .sort("month")
         .select(
             "month",
-            pl.when(clump < 1).then(1.0).otherwise(clump).alias("clump"),
-            pl.when(clump < 1).then(drift_at_one).otherwise(drift).alias("drift"),
+            pl.when(aa == 0).then(None).when(clump < 1).then(1.0).otherwise(clump).alias("clump"),
+            pl.when(aa == 0)
+            .then(None)
+            .when(clump < 1)
+            .then(drift_at_one)
+            .otherwise(drift.fill_null(0.0))
+            .alias("drift"),
         )
     )
 
