@@ -47,6 +47,7 @@ def region_top_styles(
     month_share = (month_share * SHARE_UNITS).round().cast(pl.Int64)
     per_month = (
         style_month.lazy()
+        .filter(pl.col("lines") > 0)
         .select("dealer_id", "month", "style", month_share.alias("share"))
         .join(frame.lazy().select("dealer_id", "month", "region"), on=["dealer_id", "month"])
         .group_by("region", "style", "month")
