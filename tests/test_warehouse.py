@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from dealer_warnings import pipeline, warehouse
@@ -90,3 +91,15 @@ def test_a_new_mart_definition_rebuilds_every_month(demo_input, tmp_path):
         )
         assert first_month < kept_from
         assert len(rebuilt.fetchall()) == len(warehouse.MARTS)
+
+
+def test_a_failing_append_in_a_transaction_names_what_failed(tmp_path):
+    """DuckDB 2.0 reports a failing `relation.query` in a transaction only as an aborted
+    transaction; the append must say which constraint failed."""
+    alert = {"month": LAST, "dealer_id": "D1", "indicator": "order_drop", "severity": "warning"}
+    rows = pl.DataFrame([alert | {"score": 3.0, "explanation": None}])
+    with warehouse.connect(tmp_path / "warehouse.duckdb", Settings().warehouse) as con:
+        warehouse.migrate(con)
+        con.begin()
+        with pytest.raises(duckdb.ConstraintException, match=r"alerts\.explanation"):
+            warehouse.append(con, "alerts", rows)

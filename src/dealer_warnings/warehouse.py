@@ -244,8 +244,15 @@ def relation(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> duckdb.DuckD
 
 
 def append(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:
-    """Append `rows` to `table`, columns matched by name (the table's others stay null)."""
-    relation(con, rows).query("incoming", f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+    """Append `rows` to `table`, columns matched by name (the table's others stay null).
+
+    The statement runs on the connection, reading the relation by its name, not as
+    `relation.query`: inside a transaction DuckDB 2.0 reports a failing `relation.query` only
+    as "Current transaction is aborted", without the constraint that failed. The memory is the
+    same (6 M rows appended in one transaction both ways: about 0.42 GB peak).
+    """
+    incoming = relation(con, rows)  # noqa: F841 (the statement reads it by name)
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
 
 
 def next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
