@@ -233,7 +233,8 @@ def first_row(
 
 
 def relation(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> duckdb.DuckDBPyRelation:
-    """`rows` as a DuckDB relation, for queries that read a frame (`relation.query(name, sql)`).
+    """`rows` as a DuckDB relation, for queries that read a frame (`relation.query(name, sql)`,
+    or a statement that names the relation's variable).
 
     Never a registered view: a view registered inside a transaction makes DuckDB 2.0 keep every
     row the transaction appends in memory until commit, while without one the rows go to the
@@ -251,8 +252,8 @@ def append(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> No
     as "Current transaction is aborted", without the constraint that failed. The memory is the
     same (6 M rows appended in one transaction both ways: about 0.42 GB peak).
     """
-    incoming = relation(con, rows)  # noqa: F841 (the statement reads it by name)
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+    rows_to_append = relation(con, rows)  # noqa: F841 (the statement reads it by name)
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows_to_append")
 
 
 def next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:

@@ -41,8 +41,9 @@ def region_top_styles(
     months before, ranked by its dealers' monthly shares of their order lines summed: every
     dealer-month with orders counts once, so one big dealer's taste (or one project's order)
     does not make a style the region's best seller, and a dealer is compared with what its
-    typical peer buys. Exact ties go to the style name (shares are summed as whole
-    billionths: exact in whatever order threads add them up)."""
+    typical peer buys. Shares are summed as whole billionths, exact in whatever order threads
+    add them up, so the same data ranks the same way every run and a tie goes to the style
+    name."""
     month_share = pl.col("lines") / pl.col("lines").sum().over("dealer_id", "month")
     month_share = (month_share * SHARE_UNITS).round().cast(pl.Int64)
     per_month = (
@@ -189,7 +190,7 @@ def fitted_spread(rows: pl.DataFrame, months: pl.DataFrame) -> pl.DataFrame:
     # No drift (none measurable, or it came out below 0): the clump alone fits.
     clump = pl.when(drift > 0).then((ay * bb - by * ab) / det).otherwise(ay / aa)
     # A clump below 1 (less spread than a binomial) is not believed: 1, and the drift refitted.
-    drift_at_one = ((by - ab) / bb).clip(lower_bound=0.0)
+    drift_at_one = pl.when(bb > 0).then(((by - ab) / bb).clip(lower_bound=0.0)).otherwise(0.0)
     per_month = rows.group_by("month").agg(
         *(expr.sum().alias(name) for name, expr in terms.items())
     )
