@@ -113,7 +113,6 @@ def test_sellthrough_gap_is_quiet_for_a_dealer_that_stops_buying_and_reporting(p
     # No units bought and none reported sold: no sell-through to compare, and no alert whose
     # numbers are 0 / 0.
     network = panel()
-    stopped = network.order_less(0.0, "D03", three_months(network)).sell_less(
-        0.0, "D03", three_months(network)
-    )
+    months = three_months(network)
+    stopped = network.order_less(0.0, "D03", months).sell_less(0.0, "D03", months)
     assert stopped.alerts("sellthrough_gap").height == 0

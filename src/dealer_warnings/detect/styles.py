@@ -145,12 +145,14 @@ def line_spread(frame: pl.DataFrame) -> pl.DataFrame:
     # An expected share of 0 (every peer dropped those styles) has no binomial spread to scale.
     judged = frame.filter(pl.col("judged") & (pl.col("expected_share") > 0))
     first = fitted_spread(judged, months)
-    with_first = judged.join(first, on="month", how="left", maintain_order="left")
+    with_first = judged.join(first, on="month", how="left", maintain_order="left").with_columns(
+        dispersion()
+    )
     p = quasi_binomial_tail(
         numpy_column(with_first, "top_lines"),
         numpy_column(with_first, "lines"),
         numpy_column(with_first, "expected_share"),
-        numpy_column(with_first.with_columns(dispersion()), "dispersion"),
+        numpy_column(with_first, "dispersion"),
         "both",
     )
     ordinary = judged.filter(pl.Series(np.nan_to_num(p, nan=1.0) >= TRIM_P))
