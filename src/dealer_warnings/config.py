@@ -185,6 +185,15 @@ class DropSettings(IndicatorSettings):
 
 
 class SalesDropSettings(DropSettings):
+    p_warning: float = Field(
+        3e-3,
+        gt=0,
+        lt=1,
+        description="sensitivity: tail probability at which it alerts. Looser than order_drop's: "
+        "reported sell-out is smooth (no lumps of orders), so a fall this improbable that also "
+        "passes min_drop in two months in a row is rarely noise; the same level as "
+        "sellthrough_gap's test of the same fall",
+    )
     min_baseline: float = Field(
         500, ge=0, description="minimum volume: smallest monthly sell-out (money) worth alerting on"
     )
