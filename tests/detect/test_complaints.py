@@ -127,3 +127,19 @@ def test_complaint_spike_is_quiet_when_a_dealer_with_few_orders_so_far_gets_busy
 
     assert "D03" not in busy.alerts("complaint_spike")["dealer_id"].to_list()
     assert quiet_month.alerts("complaint_spike")["dealer_id"].to_list() == ["D03"]
+
+
+def test_complaint_spike_reads_peers_with_a_case_a_year_at_their_usual_rate(panel):
+    # Twelve peers get one complaint a year each, each in its own month: every month one of
+    # them gets its case, as usual. Without its largest month each one's usual rate is 0, and
+    # summed so, that one case would read as the peers' complaints jumping (+50%) and raise
+    # D12's expectation with them; against their plain yearly rates the peers did not move.
+    network = panel(n_dealers=13, complaints=0, rates={"complaints": {"D12": 2}})
+    for peer in range(12):
+        its_month = [m for k, m in enumerate(network.months) if k % 12 == peer]
+        network = network.set("complaints", 1, f"D{peer:02d}", its_month)
+
+    alerts = network.set("complaints", 9, "D12", network.last).alerts("complaint_spike")
+
+    assert alerts["dealer_id"].to_list() == ["D12"]
+    assert alerts["peer_change"].to_list() == [pytest.approx(0)]

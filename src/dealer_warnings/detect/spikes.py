@@ -59,27 +59,40 @@ class ShareOf(NamedTuple):
     overlap: int = 1
 
 
-def robust_mean_rate(expr: pl.Expr, months: int, skip: int = 1) -> pl.Expr:
-    """Mean of `months` months ending `skip` months back, without the largest one."""
+def robust_mean_rate(expr: pl.Expr, months: int, skip: int = 1, trim: bool = True) -> pl.Expr:
+    """Mean of `months` months ending `skip` months back, without the largest one (`trim`).
+
+    The trimmed mean is the dealer's own yardstick: one past spike does not raise it. Summed
+    over peers it is biased low (a peer with one case a year has a trimmed rate of 0), so the
+    peers' change is measured against their plain means (`trim=False`)."""
     past = expr.shift(skip)
     count = past.is_not_null().cast(pl.Float64).rolling_sum(months, min_samples=1)
     total = past.rolling_sum(months, min_samples=1)
+    if not trim:
+        return pl.when(count >= 2).then(total / count)
     largest = past.rolling_max(months, min_samples=1)
     return pl.when(count >= 2).then((total - largest) / (count - 1))
 
 
 def robust_exposure(
-    expr: pl.Expr, exposure: pl.Expr, network: pl.Expr, months: int, skip: int = 1
+    expr: pl.Expr,
+    exposure: pl.Expr,
+    network: pl.Expr,
+    months: int,
+    skip: int = 1,
+    trim: bool = True,
 ) -> tuple[pl.Expr, pl.Expr]:
     """The count and its exposure over `months` months ending `skip` months back, without the
-    largest count (its exposure left out as an average month's), both starting from
-    PRIOR_EVENTS events at the `network` rate: a dealer whose few orders brought no complaint
-    yet is not taken to never get one, while a dealer with many orders keeps its own rate."""
+    largest count (its exposure left out as an average month's; `trim`, as in
+    `robust_mean_rate`), both starting from PRIOR_EVENTS events at the `network` rate: a
+    dealer whose few orders brought no complaint yet is not taken to never get one, while a
+    dealer with many orders keeps its own rate."""
     past, past_exposure = expr.shift(skip), exposure.shift(skip)
     count = past.is_not_null().cast(pl.Float64).rolling_sum(months, min_samples=1)
     total = past.rolling_sum(months, min_samples=1)
-    largest = past.rolling_max(months, min_samples=1)
-    exposed = past_exposure.rolling_sum(months, min_samples=1) * (count - 1) / count
+    largest = past.rolling_max(months, min_samples=1) if trim else pl.lit(0.0)
+    kept = (count - 1) / count if trim else pl.lit(1.0)
+    exposed = past_exposure.rolling_sum(months, min_samples=1) * kept
     known = (count >= 2) & (exposed > 0)
     prior = known & (network > 0)
     return (
@@ -115,19 +128,24 @@ def count_signal(
     series = ("dealer_id", *by)
     v = pl.col(value).cast(pl.Float64)
     months_back = max(skip, window)
+    months = settings.baseline_months
     if exposure is None:
-        usual = robust_mean_rate(v, settings.baseline_months, months_back)
+        usual = robust_mean_rate(v, months, months_back)
+        plain = robust_mean_rate(v, months, months_back, trim=False)
     else:
         e = pl.col(exposure).cast(pl.Float64)
         network = network_rate(frame, value, exposure, months_back, by)
         frame = frame.join(network, on=["month", *by], how="left", maintain_order="left")
-        counted, exposed = robust_exposure(
-            v, e, pl.col("network_rate"), settings.baseline_months, months_back
-        )
+        counted, exposed = robust_exposure(v, e, pl.col("network_rate"), months, months_back)
         usual = counted / exposed * e.rolling_mean(window)
+        counted, exposed = robust_exposure(
+            v, e, pl.col("network_rate"), months, months_back, trim=False
+        )
+        plain = counted / exposed * e.rolling_mean(window)
     f = frame.lazy().with_columns(
         settle(v.rolling_sum(window).over(*series)).alias("c_value"),
         usual.over(*series).alias("c_rate"),
+        plain.over(*series).alias("c_plain_rate"),
     )
     if drawn:
         f = f.with_columns(
@@ -139,10 +157,11 @@ def count_signal(
         )
     count = pl.col("c_value")
     has_rate = pl.col("c_rate").is_not_null()
-    rate = pl.col("c_rate").fill_null(0) * window
-    # The peers' change: all their counts against all their usual rates (this dealer left
-    # out), so small counts add up to a clear season; a peer with a spike of its own (a change
-    # OUTLYING_PEER times the group's median one) is left out, so it does not hide another's.
+    rate = pl.col("c_plain_rate").fill_null(0) * window
+    # The peers' change: all their counts against all their usual (plain mean) rates (this
+    # dealer left out), so small counts add up to a clear season; a peer with a spike of its
+    # own (a change OUTLYING_PEER times the group's median one) is left out, so it does not
+    # hide another's.
     group = ("peer_group", "month", *by)
     own_change = (count + PEER_PRIOR_EVENTS) / (rate + PEER_PRIOR_EVENTS)
     typical = own_change.filter(has_rate).median().over(group)
@@ -177,7 +196,7 @@ def count_signal(
     eligible = pl.col("history") >= settings.history_needed(baseline) + months_back - 1
     return f.with_columns(
         pl.when(eligible & has_rate).then(pl.Series("c_p", p, nan_to_null=True)).alias("c_p")
-    ).drop("network_rate", "c_seen", "c_usual_count", strict=False)
+    ).drop("network_rate", "c_plain_rate", "c_seen", "c_usual_count", strict=False)
 
 
 def share_tail(frame: pl.DataFrame, settings: SpikeSettings) -> tuple[pl.DataFrame, np.ndarray]:
