@@ -413,10 +413,11 @@ class StyleShiftSettings(IndicatorSettings):
         12, ge=1, description="months of the region's orders that rank the styles"
     )
     windows: tuple[int, ...] = Field(
-        (1, 2),
+        (1, 2, 3),
         min_length=1,
         description="months of the dealer's order lines tested: 1 catches a sharp switch of a "
-        "busy dealer, 2 a quieter one (the sensitivity is split between them)",
+        "busy dealer, 2 and 3 a quieter one whose lines of a month or two are too few to tell "
+        "(the sensitivity is split between them)",
     )
     usual_months: int = Field(
         12, ge=3, description="months before the window that set the dealer's usual share"

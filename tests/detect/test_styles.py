@@ -56,6 +56,22 @@ def test_style_shift_needs_min_history_months(panel, alerting_with_newcomer):
     assert alerting_with_newcomer(panel(), switch, "style_shift") == {"D03"}
 
 
+def test_style_shift_fires_when_a_quiet_dealer_keeps_away_from_them_for_three_months(panel):
+    """D03 orders about 11 lines a month, 9 of them in the best sellers; for three months it
+    orders 40% of those and more of the third style. No month or two of so few lines tells
+    that apart from chance; three months in a row do."""
+    network = panel().scale("units", 0.55, "D03")
+    months = network.months[-3:]
+    switched = network.scale("units", 0.4, "D03", months, skus=["S1", "S2"]).scale(
+        "units", 3.4, "D03", months, skus="S3"
+    )
+
+    alerts = switched.alerts("style_shift")
+
+    assert alerts["dealer_id"].to_list() == ["D03"]
+    assert f"{months[0]:%b %Y} to {months[-1]:%b %Y}" in alerts["explanation"][0]
+
+
 def with_big_dealers_whose_mix_swings(network):
     """D00 and D01 order a hundred times the others' lines, and every other month their
     best sellers make 71% of their lines instead of 80%: a swing that 2,000 lines a month
