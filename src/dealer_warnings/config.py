@@ -368,7 +368,7 @@ class CategorySpikeSettings(SpikeSettings):
     number, or as a share of all the dealer's complaints."""
 
     p_warning: float = Field(
-        2e-4,
+        1e-4,
         gt=0,
         lt=1,
         description="sensitivity: tail probability at which it alerts (looser than a lone "
