@@ -59,7 +59,7 @@ class ShareOf(NamedTuple):
     overlap: int = 1
 
 
-def robust_mean_rate(expr: pl.Expr, months: int, skip: int = 1, trim: bool = True) -> pl.Expr:
+def mean_rate(expr: pl.Expr, months: int, skip: int = 1, trim: bool = True) -> pl.Expr:
     """Mean of `months` months ending `skip` months back, without the largest one (`trim`).
 
     The trimmed mean is the dealer's own yardstick: one past spike does not raise it. Summed
@@ -74,7 +74,7 @@ def robust_mean_rate(expr: pl.Expr, months: int, skip: int = 1, trim: bool = Tru
     return pl.when(count >= 2).then((total - largest) / (count - 1))
 
 
-def robust_exposure(
+def count_and_exposure(
     expr: pl.Expr,
     exposure: pl.Expr,
     network: pl.Expr,
@@ -84,7 +84,7 @@ def robust_exposure(
 ) -> tuple[pl.Expr, pl.Expr]:
     """The count and its exposure over `months` months ending `skip` months back, without the
     largest count (its exposure left out as an average month's; `trim`, as in
-    `robust_mean_rate`), both starting from PRIOR_EVENTS events at the `network` rate: a
+    `mean_rate`), both starting from PRIOR_EVENTS events at the `network` rate: a
     dealer whose few orders brought no complaint yet is not taken to never get one, while a
     dealer with many orders keeps its own rate."""
     past, past_exposure = expr.shift(skip), exposure.shift(skip)
@@ -130,18 +130,18 @@ def count_signal(
     months_back = max(skip, window)
     months = settings.baseline_months
     if exposure is None:
-        usual = robust_mean_rate(v, months, months_back)
-        plain = robust_mean_rate(v, months, months_back, trim=False)
+        usual = mean_rate(v, months, months_back)
+        plain = mean_rate(v, months, months_back, trim=False)
     else:
         e = pl.col(exposure).cast(pl.Float64)
         network = network_rate(frame, value, exposure, months_back, by)
         frame = frame.join(network, on=["month", *by], how="left", maintain_order="left")
-        counted, exposed = robust_exposure(v, e, pl.col("network_rate"), months, months_back)
+        counted, exposed = count_and_exposure(v, e, pl.col("network_rate"), months, months_back)
         usual = counted / exposed * e.rolling_mean(window)
-        counted, exposed = robust_exposure(
+        all_counted, all_exposed = count_and_exposure(
             v, e, pl.col("network_rate"), months, months_back, trim=False
         )
-        plain = counted / exposed * e.rolling_mean(window)
+        plain = all_counted / all_exposed * e.rolling_mean(window)
     f = frame.lazy().with_columns(
         settle(v.rolling_sum(window).over(*series)).alias("c_value"),
         usual.over(*series).alias("c_rate"),
@@ -151,9 +151,7 @@ def count_signal(
         f = f.with_columns(
             settle(e.rolling_sum(window).over(*series)).alias("c_trials"),
             (exposed / overlap).over(*series).alias("c_seen"),
-            (robust_mean_rate(v, settings.baseline_months, months_back) * window)
-            .over(*series)
-            .alias("c_usual_count"),
+            (mean_rate(v, months, months_back) * window).over(*series).alias("c_usual_count"),
         )
     count = pl.col("c_value")
     has_rate = pl.col("c_rate").is_not_null()
