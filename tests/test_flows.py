@@ -7,6 +7,7 @@ import email.policy
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ import duckdb
 import pytest
 from prefect import Flow
 from prefect.client.orchestration import get_client
+from prefect.exceptions import ObjectNotFound
 from prefect.flows import load_flow_from_entrypoint
 from prefect.states import State
 from prefect.testing.utilities import prefect_test_harness
@@ -50,9 +52,19 @@ def _flow(entrypoint: str) -> Flow:
     return load_flow_from_entrypoint(str(ROOT / entrypoint))
 
 
-def _run_count(state: State) -> int:
+def _run_count(state: State, wait_seconds: float = 30) -> int:
+    """How many times the server saw the task run start. Task runs reach the server as events,
+    written a moment after the run returns: wait until it has recorded the run's final state."""
+    deadline = time.monotonic() + wait_seconds
     with get_client(sync_client=True) as client:
-        return client.read_task_run(state.state_details.task_run_id).run_count
+        while True:
+            try:
+                run = client.read_task_run(state.state_details.task_run_id)
+            except ObjectNotFound:
+                run = None
+            if (run is not None and run.state_type == state.type) or time.monotonic() > deadline:
+                return 0 if run is None else run.run_count
+            time.sleep(0.1)
 
 
 def _alert_months(db: Path) -> list[date]:
