@@ -12,6 +12,8 @@ a dealer's mix drifts from month to month, which only many lines show.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import polars as pl
 
@@ -72,8 +74,46 @@ def region_top_styles(
     )
 
 
+class MonthlyLines(NamedTuple):
+    """Every month of each dealer, 0 lines where it ordered none, in month order per series
+    (the window sums count months, not rows): its order lines in each style that is ever
+    among its region's best sellers, and in all styles."""
+
+    per_style: pl.DataFrame  # dealer_id, style, month, lines
+    totals: pl.DataFrame  # dealer_id, month, lines
+
+
+def monthly_style_lines(
+    style_month: pl.DataFrame, frame: pl.DataFrame, top_styles: pl.DataFrame
+) -> MonthlyLines:
+    """The same for every window tried: built once."""
+    lines = style_month.select("dealer_id", "month", "style", "lines")
+    # Only the styles that are ever among its region's best sellers: each (dealer, style) is
+    # its own series, and the others would never be summed.
+    watched = (
+        lines.select("dealer_id", "style")
+        .unique()
+        .join(frame.select("dealer_id", "region").unique(), on="dealer_id")
+        .join(top_styles.select("region", "style").unique(), on=["region", "style"], how="semi")
+        .select("dealer_id", "style")
+    )
+    per_style = (
+        watched.join(frame.select("dealer_id", "month"), on="dealer_id")
+        .join(lines, on=["dealer_id", "style", "month"], how="left")
+        .with_columns(pl.col("lines").fill_null(0))
+        .sort("dealer_id", "style", "month")
+    )
+    totals = (
+        frame.select("dealer_id", "month")
+        .join(lines.group_by("dealer_id", "month").agg(pl.col("lines").sum()), on=["dealer_id", "month"], how="left")
+        .with_columns(pl.col("lines").fill_null(0))
+        .sort("dealer_id", "month")
+    )  # fmt: skip
+    return MonthlyLines(per_style, totals)
+
+
 def lines_in_top_styles(
-    style_month: pl.DataFrame,
+    monthly: MonthlyLines,
     frame: pl.DataFrame,
     top_styles: pl.DataFrame,
     settings: StyleShiftSettings,
@@ -89,31 +129,17 @@ def lines_in_top_styles(
             expr.shift(window).rolling_sum(usual, min_samples=1).over(*by).alias("before"),
         ]
 
-    lines = style_month.select("dealer_id", "month", "style", "lines")
-    # Only the styles that are ever among its region's best sellers: each (dealer, style) is
-    # its own series, and the others would never be summed.
-    watched = (
-        lines.select("dealer_id", "style")
-        .unique()
-        .join(frame.select("dealer_id", "region").unique(), on="dealer_id")
-        .join(top_styles.select("region", "style").unique(), on=["region", "style"], how="semi")
-        .select("dealer_id", "style")
-    )
-    # Every month of the dealer, 0 lines where it ordered none: the sums count months, not rows.
-    per_style = (
-        watched.join(frame.select("dealer_id", "month"), on="dealer_id")
-        .join(lines, on=["dealer_id", "style", "month"], how="left")
-        .with_columns(pl.col("lines").fill_null(0))
-        .sort("dealer_id", "style", "month")
-        .with_columns(sums(pl.col("lines"), "dealer_id", "style"))
-    )
     named = top_styles.group_by("region", "month").agg(
         pl.col("style").sort().str.join(", ").alias("top_styles")
     )
     top = (
         frame.select("dealer_id", "month", "region")
         .join(top_styles, on=["region", "month"])
-        .join(per_style, on=["dealer_id", "month", "style"], how="left")
+        .join(
+            monthly.per_style.with_columns(sums(pl.col("lines"), "dealer_id", "style")),
+            on=["dealer_id", "month", "style"],
+            how="left",
+        )
         .group_by("dealer_id", "month", "region")
         .agg(
             pl.col("in_window").fill_null(0).sum().alias("top_lines"),
@@ -122,15 +148,10 @@ def lines_in_top_styles(
         .join(named, on=["region", "month"])
         .drop("region")
     )
-    totals = (
-        frame.select("dealer_id", "month")
-        .join(lines.group_by("dealer_id", "month").agg(pl.col("lines").sum()), on=["dealer_id", "month"], how="left")
-        .with_columns(pl.col("lines").fill_null(0))
-        .sort("dealer_id", "month")
-        .with_columns(sums(pl.col("lines"), "dealer_id"))
-        .select("dealer_id", "month", pl.col("in_window").alias("lines"), pl.col("before").alias("usual"))
-    )  # fmt: skip
-    return totals.join(top, on=["dealer_id", "month"], how="left")
+    in_all = monthly.totals.with_columns(sums(pl.col("lines"), "dealer_id")).select(
+        "dealer_id", "month", pl.col("in_window").alias("lines"), pl.col("before").alias("usual")
+    )
+    return in_all.join(top, on=["dealer_id", "month"], how="left")
 
 
 def line_spread(frame: pl.DataFrame) -> pl.DataFrame:
@@ -215,7 +236,7 @@ def fitted_spread(rows: pl.DataFrame, months: pl.DataFrame) -> pl.DataFrame:
 
 def share_signal(
     frame: pl.DataFrame,
-    inputs: DetectInput,
+    monthly: MonthlyLines,
     top_styles: pl.DataFrame,
     settings: DetectSettings,
     window: int,
@@ -230,7 +251,7 @@ def share_signal(
         & (pl.col("usual") >= own.min_lines * own.usual_months / 2)
         & (pl.col("usual_share") >= own.min_share)
     )
-    lines = lines_in_top_styles(inputs.dealer_style_month, frame, top_styles, own, window)
+    lines = lines_in_top_styles(monthly, frame, top_styles, own, window)
     f = (
         frame.join(lines, on=["dealer_id", "month"], how="left")
         .with_columns(
@@ -265,11 +286,12 @@ def share_signal(
 def style_shift(frame: pl.DataFrame, inputs: DetectInput, settings: DetectSettings) -> pl.DataFrame:
     own = settings.style_shift
     top_styles = region_top_styles(inputs.dealer_style_month, frame, own)
+    monthly = monthly_style_lines(inputs.dealer_style_month, frame, top_styles)
     change = pl.col("top_share") / pl.col("expected_share") - 1
     keep = ["month", "dealer_id", "peer_group", "region", "top_styles", "top_lines", "lines"]
     keep += ["top_share", "usual_share", "peer_ratio", "expected_share", "p"]
     per_window = [
-        share_signal(frame, inputs, top_styles, settings, window)
+        share_signal(frame, monthly, top_styles, settings, window)
         .with_columns(
             is_bad_change(change, own.min_drop, own.direction).alias("candidate"),
             period_label(window).alias("period"),
